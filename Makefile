@@ -1,0 +1,43 @@
+# The verbs a newcomer needs. `make run` starts the product against $KROKI_URL;
+# `make test` runs every test on a fresh machine (it installs what the tests need).
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: run run-standin test test-rust lint fmt setup bench docker-build docker-test lint-containers container-smoke help
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
+
+run: ## Start kroki-web on :8080 against $$KROKI_URL (default http://localhost:8000)
+	$(CARGO) run --release --bin kroki-web
+
+run-standin: ## Start the stand-in Kroki on 127.0.0.1:8000 (for trying the app without Kroki)
+	$(CARGO) run --release -p kroki-standin -- --listen 127.0.0.1:8000
+
+setup: ## Install what the tests need (Debian packages, linters); idempotent
+	scripts/setup-test-env.sh
+
+test: setup ## Everything CI runs: lint, unit, black-box, browser and container checks
+	scripts/test-all.sh
+
+test-rust: ## Only the Rust test suites (no set-up)
+	$(CARGO) test --workspace --locked
+
+lint: ## rustfmt and clippy, as CI runs them
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+lint-containers: ## hadolint, compose and Kubernetes validation, shellcheck
+	scripts/lint-containers.sh
+
+container-smoke: ## Run the release binary as a container would (unprivileged, read-only)
+	scripts/container-smoke.sh
+
+docker-build: ## Build the container image (needs Docker)
+	docker build -t kroki-web:local .
+
+docker-test: ## Build, start the compose stack, run the end-to-end suite, tear down (needs Docker)
+	scripts/test-docker.sh

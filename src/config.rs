@@ -1,0 +1,392 @@
+//! Settings, read once at start-up from environment variables with documented defaults
+//! (the README's configuration table lists the same names). A bad value stops start-up with a
+//! message that names the variable.
+
+use crate::domain::Companion;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::time::Duration;
+use thiserror::Error;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `LISTEN_HOST`: the address to bind.
+    pub host: IpAddr,
+    /// `PORT`: the port to bind (0 picks a free one, as tests do).
+    pub port: u16,
+    /// `KROKI_URL`: the Kroki server this app fronts.
+    pub kroki_url: reqwest::Url,
+    /// `KROKI_TIMEOUT`: the longest wait for one Kroki render, above Kroki's own 30 s companion timeout.
+    pub kroki_timeout: Duration,
+    /// `KROKI_CONNECT_TIMEOUT`: the longest wait for a connection to Kroki.
+    pub kroki_connect_timeout: Duration,
+    /// `MAX_SOURCE_SIZE`: the largest diagram source accepted, in bytes after decoding.
+    pub max_source_size: usize,
+    /// `MAX_RESPONSE_SIZE`: the largest image accepted from Kroki.
+    pub max_response_size: usize,
+    /// `MAX_URI_LENGTH`: the longest request target served; longer ones get 414.
+    pub max_uri_length: usize,
+    /// `KROKI_COMPANIONS`: the companions this deployment runs, probed by /health.
+    pub companions: BTreeSet<Companion>,
+    /// `HEALTH_CACHE_TTL`: how long one round of health probes is reused.
+    pub health_cache_ttl: Duration,
+    /// `HEALTH_SLOW_THRESHOLD`: a probe slower than this makes the verdict degraded.
+    pub health_slow_threshold: Duration,
+    /// `CACHE_MAX_SIZE`: the render cache's byte budget (0 disables the cache).
+    pub cache_max_size: u64,
+    /// `CACHE_TTL`: how long a cached render may be served (`off`: until evicted).
+    pub cache_ttl: Option<Duration>,
+    /// `RENDER_CONCURRENCY`: renders sent to Kroki at once; more wait.
+    pub render_concurrency: usize,
+    /// `RENDER_QUEUE_TIMEOUT`: how long a render may wait for a slot before 503.
+    pub render_queue_timeout: Duration,
+    /// `HTTP_CACHE_MAX_AGE`: the browser/CDN lifetime of content-addressed GET diagram URLs.
+    pub http_cache_max_age: Duration,
+    /// `WORKERS`: HTTP worker threads (default: one per core).
+    pub workers: usize,
+    /// `SHUTDOWN_TIMEOUT`: how long requests in flight may finish after SIGTERM.
+    pub shutdown_timeout: Duration,
+    /// `LOG_LEVEL`: a level or tracing filter directive.
+    pub log_level: String,
+    /// `LOG_FORMAT`: `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("invalid configuration: {variable}={value:?}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+/// One documented setting: its variable, default and meaning. The README table is this list.
+pub struct Setting {
+    pub variable: &'static str,
+    pub default: &'static str,
+    pub meaning: &'static str,
+}
+
+pub const SETTINGS: &[Setting] = &[
+    Setting { variable: "KROKI_URL", default: "http://localhost:8000", meaning: "Base URL of the Kroki server (http or https, may include a path prefix)" },
+    Setting { variable: "LISTEN_HOST", default: "0.0.0.0", meaning: "Address to listen on (`::` for IPv6)" },
+    Setting { variable: "PORT", default: "8080", meaning: "Port to listen on" },
+    Setting { variable: "KROKI_TIMEOUT", default: "35s", meaning: "Longest wait for one render from Kroki (Kroki's companions time out at 30 s); then 504" },
+    Setting { variable: "KROKI_CONNECT_TIMEOUT", default: "5s", meaning: "Longest wait to connect to Kroki; then 502" },
+    Setting { variable: "MAX_SOURCE_SIZE", default: "1MiB", meaning: "Largest diagram source accepted (decoded); larger gets 413 before Kroki is contacted" },
+    Setting { variable: "MAX_RESPONSE_SIZE", default: "32MiB", meaning: "Largest image accepted from Kroki; larger gets 502" },
+    Setting { variable: "MAX_URI_LENGTH", default: "16384", meaning: "Longest request target (path and query) served; longer gets 414" },
+    Setting { variable: "KROKI_COMPANIONS", default: "mermaid,bpmn,excalidraw", meaning: "Companions deployed beside Kroki and probed by /health (`mermaid`, `bpmn`, `excalidraw`, `diagramsnet`, or `none`)" },
+    Setting { variable: "HEALTH_CACHE_TTL", default: "5s", meaning: "How long one round of /health probes is reused" },
+    Setting { variable: "HEALTH_SLOW_THRESHOLD", default: "3s", meaning: "A Kroki or companion probe slower than this makes /health degraded" },
+    Setting { variable: "CACHE_MAX_SIZE", default: "128MiB", meaning: "Byte budget of the in-memory render cache; `0` disables it" },
+    Setting { variable: "CACHE_TTL", default: "off", meaning: "How long a cached render may be served (`off`: until evicted to make room)" },
+    Setting { variable: "RENDER_CONCURRENCY", default: "32", meaning: "Renders sent to Kroki at once; further cache misses wait (cache hits never do)" },
+    Setting { variable: "RENDER_QUEUE_TIMEOUT", default: "10s", meaning: "How long a cache miss may wait for a render slot; then 503 with `Retry-After`" },
+    Setting { variable: "HTTP_CACHE_MAX_AGE", default: "30d", meaning: "`Cache-Control` lifetime of the content-addressed `GET /{type}/{format}/{encoded}` URLs" },
+    Setting { variable: "WORKERS", default: "number of cores", meaning: "HTTP worker threads" },
+    Setting { variable: "SHUTDOWN_TIMEOUT", default: "30s", meaning: "Grace period for requests in flight after SIGTERM" },
+    Setting { variable: "LOG_LEVEL", default: "info", meaning: "Log level (`error` … `trace`) or a tracing filter such as `kroki_web=debug,info`" },
+    Setting { variable: "LOG_FORMAT", default: "text", meaning: "`text` for readable lines, `json` for one JSON object per line" },
+];
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let read = |variable: &'static str| Raw {
+            variable,
+            value: lookup(variable).filter(|value| !value.trim().is_empty()),
+        };
+        Ok(Config {
+            host: read("LISTEN_HOST").parse_with("0.0.0.0", |v| {
+                v.parse().map_err(|_| "not an IP address".into())
+            })?,
+            port: read("PORT").parse_with("8080", |v| {
+                v.parse().map_err(|_| "not a port number (0-65535)".into())
+            })?,
+            kroki_url: read("KROKI_URL").parse_with("http://localhost:8000", parse_kroki_url)?,
+            kroki_timeout: read("KROKI_TIMEOUT").parse_with("35s", parse_duration)?,
+            kroki_connect_timeout: read("KROKI_CONNECT_TIMEOUT")
+                .parse_with("5s", parse_duration)?,
+            max_source_size: read("MAX_SOURCE_SIZE").parse_with("1MiB", parse_size)?,
+            max_response_size: read("MAX_RESPONSE_SIZE").parse_with("32MiB", parse_size)?,
+            max_uri_length: read("MAX_URI_LENGTH").parse_with("16384", |v| {
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|n| (256..=30_000).contains(n))
+                    .ok_or_else(|| "a number of characters from 256 to 30000".into())
+            })?,
+            companions: read("KROKI_COMPANIONS")
+                .parse_with("mermaid,bpmn,excalidraw", parse_companions)?,
+            health_cache_ttl: read("HEALTH_CACHE_TTL").parse_with("5s", parse_duration)?,
+            health_slow_threshold: read("HEALTH_SLOW_THRESHOLD")
+                .parse_with("3s", parse_duration)?,
+            cache_max_size: read("CACHE_MAX_SIZE")
+                .parse_with("128MiB", |v| parse_size_or_zero(v).map(|n| n as u64))?,
+            cache_ttl: read("CACHE_TTL").parse_with("off", |v| {
+                if v.eq_ignore_ascii_case("off") {
+                    Ok(None)
+                } else {
+                    parse_duration(v).map(Some)
+                }
+            })?,
+            render_concurrency: read("RENDER_CONCURRENCY").parse_with("32", |v| {
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=10_000).contains(n))
+                    .ok_or_else(|| "a whole number from 1 to 10000".into())
+            })?,
+            render_queue_timeout: read("RENDER_QUEUE_TIMEOUT").parse_with("10s", parse_duration)?,
+            http_cache_max_age: read("HTTP_CACHE_MAX_AGE").parse_with("30d", parse_duration)?,
+            workers: read("WORKERS")
+                .parse_with("0", |v| {
+                    v.parse::<usize>().map_err(|_| "not a whole number".into())
+                })
+                .map(|workers| {
+                    if workers == 0 {
+                        default_workers()
+                    } else {
+                        workers
+                    }
+                })?,
+            shutdown_timeout: read("SHUTDOWN_TIMEOUT").parse_with("30s", parse_duration)?,
+            log_level: read("LOG_LEVEL").parse_with("info", |v| Ok(v.to_owned()))?,
+            log_format: read("LOG_FORMAT").parse_with("text", |v| {
+                match v.to_ascii_lowercase().as_str() {
+                    "text" => Ok(LogFormat::Text),
+                    "json" => Ok(LogFormat::Json),
+                    _ => Err("expected `text` or `json`".into()),
+                }
+            })?,
+        })
+    }
+
+    pub fn listen_address(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::new(self.host, self.port)
+    }
+
+    /// The limit on a request body: room for the largest source with JSON escaping around it.
+    pub fn max_body_size(&self) -> usize {
+        self.max_source_size
+            .saturating_mul(6)
+            .saturating_add(64 * 1024)
+    }
+}
+
+fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
+struct Raw {
+    variable: &'static str,
+    value: Option<String>,
+}
+
+impl Raw {
+    fn parse_with<T>(
+        self,
+        default: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        let value = self.value.as_deref().unwrap_or(default).trim().to_owned();
+        parse(&value).map_err(|reason| ConfigError {
+            variable: self.variable,
+            value,
+            reason,
+        })
+    }
+}
+
+fn parse_kroki_url(value: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(value).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("the scheme must be http or https".into());
+    }
+    if url.host_str().is_none() {
+        return Err("the URL has no host".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("the URL must not have a query or fragment".into());
+    }
+    Ok(url)
+}
+
+fn parse_duration(value: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(value)
+        .map_err(|e| format!("not a duration such as `30s` or `500ms` ({e})"))?;
+    if duration.is_zero() {
+        return Err("must be more than zero".into());
+    }
+    Ok(duration)
+}
+
+fn parse_size(value: &str) -> Result<usize, String> {
+    match parse_size_or_zero(value)? {
+        0 => Err("must be more than zero".into()),
+        size => Ok(size),
+    }
+}
+
+fn parse_size_or_zero(value: &str) -> Result<usize, String> {
+    let size: bytesize::ByteSize = value
+        .parse()
+        .map_err(|e| format!("not a size such as `1MiB` or `500000` ({e})"))?;
+    usize::try_from(size.as_u64()).map_err(|_| "too large".into())
+}
+
+fn parse_companions(value: &str) -> Result<BTreeSet<Companion>, String> {
+    if value.eq_ignore_ascii_case("none") {
+        return Ok(BTreeSet::new());
+    }
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            Companion::parse(name).ok_or_else(|| {
+                format!("unknown companion `{name}` (expected mermaid, bpmn, excalidraw, diagramsnet or none)")
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| env.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_documented_table() {
+        let config = config(&[]).expect("defaults are valid");
+        assert_eq!(config.listen_address().to_string(), "0.0.0.0:8080");
+        assert_eq!(config.kroki_url.as_str(), "http://localhost:8000/");
+        assert_eq!(config.kroki_timeout, Duration::from_secs(35));
+        assert_eq!(config.max_source_size, 1024 * 1024);
+        assert_eq!(
+            config
+                .companions
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>(),
+            vec!["mermaid", "bpmn", "excalidraw"]
+        );
+        assert_eq!(config.log_format, LogFormat::Text);
+        assert_eq!(config.cache_max_size, 128 * 1024 * 1024);
+        assert_eq!(config.cache_ttl, None);
+        assert_eq!(config.render_concurrency, 32);
+        assert_eq!(config.http_cache_max_age, Duration::from_secs(30 * 86400));
+        for setting in SETTINGS {
+            if setting
+                .default
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".:/,".contains(c))
+                && setting.variable != "WORKERS"
+            {
+                assert!(
+                    super::Config::from_lookup(
+                        |name| (name == setting.variable).then(|| setting.default.to_owned())
+                    )
+                    .is_ok(),
+                    "documented default of {} does not parse",
+                    setting.variable
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_variable_reaches_its_setting() {
+        let config = config(&[
+            ("LISTEN_HOST", "127.0.0.1"),
+            ("PORT", "9000"),
+            ("KROKI_URL", "https://kroki.example.test/base/"),
+            ("KROKI_TIMEOUT", "40s"),
+            ("KROKI_CONNECT_TIMEOUT", "250ms"),
+            ("MAX_SOURCE_SIZE", "2MiB"),
+            ("MAX_RESPONSE_SIZE", "1000"),
+            ("MAX_URI_LENGTH", "8192"),
+            ("KROKI_COMPANIONS", "Mermaid, diagramsnet"),
+            ("HEALTH_CACHE_TTL", "1s"),
+            ("HEALTH_SLOW_THRESHOLD", "100ms"),
+            ("WORKERS", "3"),
+            ("CACHE_MAX_SIZE", "0"),
+            ("CACHE_TTL", "10m"),
+            ("RENDER_CONCURRENCY", "4"),
+            ("RENDER_QUEUE_TIMEOUT", "250ms"),
+            ("HTTP_CACHE_MAX_AGE", "1h"),
+            ("SHUTDOWN_TIMEOUT", "2s"),
+            ("LOG_LEVEL", "debug"),
+            ("LOG_FORMAT", "JSON"),
+        ])
+        .expect("valid");
+        assert_eq!(config.listen_address().to_string(), "127.0.0.1:9000");
+        assert_eq!(config.kroki_url.path(), "/base/");
+        assert_eq!(config.kroki_timeout, Duration::from_secs(40));
+        assert_eq!(config.kroki_connect_timeout, Duration::from_millis(250));
+        assert_eq!(config.max_source_size, 2 * 1024 * 1024);
+        assert_eq!(config.max_response_size, 1000);
+        assert_eq!(config.max_uri_length, 8192);
+        assert_eq!(config.companions.len(), 2);
+        assert_eq!(config.health_cache_ttl, Duration::from_secs(1));
+        assert_eq!(config.health_slow_threshold, Duration::from_millis(100));
+        assert_eq!(config.workers, 3);
+        assert_eq!(config.cache_max_size, 0);
+        assert_eq!(config.cache_ttl, Some(Duration::from_secs(600)));
+        assert_eq!(config.render_concurrency, 4);
+        assert_eq!(config.render_queue_timeout, Duration::from_millis(250));
+        assert_eq!(config.http_cache_max_age, Duration::from_secs(3600));
+        assert_eq!(config.shutdown_timeout, Duration::from_secs(2));
+        assert_eq!(config.log_level, "debug");
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert!(config_none_companions());
+    }
+
+    fn config_none_companions() -> bool {
+        config(&[("KROKI_COMPANIONS", "none")]).is_ok_and(|c| c.companions.is_empty())
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let cases = [
+            ("KROKI_URL", "localhost:8000"),
+            ("KROKI_URL", "ftp://kroki"),
+            ("KROKI_URL", "http://kroki:8000/?x=1"),
+            ("PORT", "80800"),
+            ("LISTEN_HOST", "example"),
+            ("KROKI_TIMEOUT", "soon"),
+            ("KROKI_TIMEOUT", "0s"),
+            ("MAX_SOURCE_SIZE", "big"),
+            ("MAX_URI_LENGTH", "10"),
+            ("KROKI_COMPANIONS", "mermaid,plantuml"),
+            ("WORKERS", "-1"),
+            ("CACHE_MAX_SIZE", "lots"),
+            ("CACHE_TTL", "forever"),
+            ("RENDER_CONCURRENCY", "0"),
+            ("LOG_FORMAT", "xml"),
+        ];
+        for (variable, value) in cases {
+            let error = config(&[(variable, value)]).expect_err(value);
+            assert_eq!(error.variable, variable);
+            assert!(error.to_string().contains(variable), "{error}");
+        }
+    }
+}

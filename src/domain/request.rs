@@ -1,0 +1,113 @@
+//! A render request fully validated against the catalog: the one value every entry point (API,
+//! gateway, pages) builds and the Kroki client consumes.
+
+use super::catalog::{self, DiagramKind};
+use super::format::OutputFormat;
+use super::options::DiagramOptions;
+use super::source::DiagramSource;
+use thiserror::Error;
+
+#[derive(Debug, Clone)]
+pub struct RenderRequest {
+    pub kind: &'static DiagramKind,
+    pub format: OutputFormat,
+    pub source: DiagramSource,
+    pub options: DiagramOptions,
+}
+
+/// Why a type or format was refused; the messages are Kroki's.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ValidationError {
+    #[error("Unsupported diagram type: {0}. Must be one of {list}", list = join_or(catalog::url_names()))]
+    UnknownType(String),
+    #[error("Unsupported output format: {format} for {kind}. Must be one of {list}.",
+        list = join_or(valid_formats(kind)))]
+    UnsupportedFormat { format: String, kind: &'static str },
+}
+
+impl ValidationError {
+    /// The values that would have been accepted, for machine-readable error bodies.
+    pub fn valid_values(&self) -> Vec<&'static str> {
+        match self {
+            ValidationError::UnknownType(_) => catalog::url_names().collect(),
+            ValidationError::UnsupportedFormat { kind, .. } => valid_formats(kind).collect(),
+        }
+    }
+}
+
+fn valid_formats(kind: &str) -> impl Iterator<Item = &'static str> {
+    catalog::find(kind)
+        .map(|kind| kind.formats)
+        .unwrap_or_default()
+        .iter()
+        .map(|format| format.name())
+}
+
+/// Resolves a URL name (exact, as Kroki's router) to its catalog entry.
+pub fn parse_type(name: &str) -> Result<&'static DiagramKind, ValidationError> {
+    catalog::find(name).ok_or_else(|| ValidationError::UnknownType(name.to_owned()))
+}
+
+/// Parses a format name (any case) and checks the type supports it.
+pub fn parse_format(
+    kind: &'static DiagramKind,
+    name: &str,
+) -> Result<OutputFormat, ValidationError> {
+    OutputFormat::parse(name)
+        .filter(|format| kind.supports(*format))
+        .ok_or_else(|| ValidationError::UnsupportedFormat {
+            format: name.to_owned(),
+            kind: kind.name,
+        })
+}
+
+/// Kroki's list style: `a, b, c or d`.
+pub fn join_or<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let items: Vec<&str> = items.into_iter().collect();
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_match_kroki_word_for_word() {
+        let mermaid = parse_type("mermaid").ok();
+        let error = mermaid.map(|kind| parse_format(kind, "pdf"));
+        assert_eq!(
+            error.and_then(Result::err).map(|e| e.to_string()),
+            Some("Unsupported output format: pdf for mermaid. Must be one of png or svg.".into())
+        );
+        let unknown = parse_type("foo")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(unknown.starts_with(
+            "Unsupported diagram type: foo. Must be one of plantuml, c4plantuml, ditaa,"
+        ));
+        assert!(unknown.ends_with(", dbml, wireviz or goat"), "{unknown}");
+    }
+
+    #[test]
+    fn formats_parse_any_case_and_must_be_supported() {
+        let graphviz = parse_type("dot").ok();
+        assert_eq!(graphviz.map(|k| k.name), Some("graphviz"));
+        let format = graphviz.map(|kind| parse_format(kind, "JPEG"));
+        assert_eq!(format, Some(Ok(OutputFormat::Jpeg)));
+        let txt = graphviz.map(|kind| parse_format(kind, "txt").map_err(|e| e.valid_values()));
+        assert_eq!(txt, Some(Err(vec!["png", "svg", "jpeg", "pdf"])));
+    }
+
+    #[test]
+    fn join_or_reads_naturally() {
+        assert_eq!(join_or([]), "");
+        assert_eq!(join_or(["svg"]), "svg");
+        assert_eq!(join_or(["png", "svg"]), "png or svg");
+        assert_eq!(join_or(["png", "svg", "pdf"]), "png, svg or pdf");
+    }
+}

@@ -1,0 +1,157 @@
+//! `/health`: probes Kroki and each expected companion and gives a verdict, healthy, degraded or
+//! unhealthy, with response times. Kroki's own `/health` always says "pass" and checks no
+//! companion, so each companion is probed by rendering a tiny diagram of its type through Kroki.
+//!
+//! One round of probes is shared for `HEALTH_CACHE_TTL`, and concurrent callers wait for the
+//! same round, so a flood of health requests never becomes a flood of renders.
+
+mod probes;
+
+use crate::config::Config;
+use crate::domain::Companion;
+use crate::kroki::KrokiClient;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::Mutex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Healthy,
+    Degraded,
+    Unhealthy,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_time_ms: Option<u64>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagram_types: Option<Vec<&'static str>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthReport {
+    pub service: &'static str,
+    pub version: &'static str,
+    /// When the probes ran (RFC 3339, UTC).
+    pub timestamp: String,
+    pub status: Status,
+    pub checks: BTreeMap<String, Check>,
+}
+
+pub struct HealthChecker {
+    kroki: KrokiClient,
+    companions: Vec<Companion>,
+    ttl: Duration,
+    slow: Duration,
+    probe_timeout: Duration,
+    started: Instant,
+    latest: Mutex<Option<(Instant, Arc<HealthReport>)>>,
+}
+
+impl HealthChecker {
+    pub fn new(config: &Config, kroki: KrokiClient) -> HealthChecker {
+        HealthChecker {
+            kroki,
+            companions: config.companions.iter().copied().collect(),
+            ttl: config.health_cache_ttl,
+            slow: config.health_slow_threshold,
+            // A probe that has not answered within twice the slow threshold has failed.
+            probe_timeout: (config.health_slow_threshold * 2).min(config.kroki_timeout),
+            started: Instant::now(),
+            latest: Mutex::new(None),
+        }
+    }
+
+    /// The latest verdict, probing again when the shared one is older than the TTL.
+    pub async fn report(&self) -> Arc<HealthReport> {
+        let mut latest = self.latest.lock().await;
+        if let Some((at, report)) = latest.as_ref() {
+            if at.elapsed() < self.ttl {
+                return Arc::clone(report);
+            }
+        }
+        let report = Arc::new(self.probe().await);
+        *latest = Some((Instant::now(), Arc::clone(&report)));
+        report
+    }
+
+    async fn probe(&self) -> HealthReport {
+        let mut checks = BTreeMap::new();
+        checks.insert(
+            "service".to_owned(),
+            Check {
+                status: Status::Healthy,
+                response_time_ms: None,
+                message: format!("up for {} s", self.started.elapsed().as_secs()),
+                url: None,
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+                diagram_types: None,
+            },
+        );
+        let kroki = probes::kroki(&self.kroki, self.probe_timeout, self.slow).await;
+        let kroki_up = kroki.status != Status::Unhealthy;
+        checks.insert("kroki".to_owned(), kroki);
+        let companion_checks =
+            futures_util::future::join_all(self.companions.iter().map(|companion| async {
+                let check = if kroki_up {
+                    probes::companion(&self.kroki, *companion, self.probe_timeout, self.slow).await
+                } else {
+                    probes::not_probed(*companion)
+                };
+                (companion.name().to_owned(), check)
+            }))
+            .await;
+        let companions_worst = companion_checks
+            .iter()
+            .map(|(_, check)| check.status)
+            .max()
+            .unwrap_or(Status::Healthy);
+        checks.extend(companion_checks);
+        let status = verdict(
+            checks.get("kroki").map_or(Status::Unhealthy, |c| c.status),
+            companions_worst,
+        );
+        HealthReport {
+            service: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+            timestamp: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+            status,
+            checks,
+        }
+    }
+}
+
+/// Kroki down makes the app unhealthy; a companion down or anything slow only degrades it,
+/// since every other diagram type still renders.
+fn verdict(kroki: Status, companions_worst: Status) -> Status {
+    match (kroki, companions_worst) {
+        (Status::Unhealthy, _) => Status::Unhealthy,
+        (Status::Healthy, Status::Healthy) => Status::Healthy,
+        _ => Status::Degraded,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_rules() {
+        use Status::*;
+        assert_eq!(verdict(Healthy, Healthy), Healthy);
+        assert_eq!(verdict(Healthy, Unhealthy), Degraded);
+        assert_eq!(verdict(Degraded, Healthy), Degraded);
+        assert_eq!(verdict(Unhealthy, Healthy), Unhealthy);
+        assert_eq!(verdict(Unhealthy, Unhealthy), Unhealthy);
+    }
+}

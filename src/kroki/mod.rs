@@ -1,0 +1,8 @@
+//! Everything that talks to the Kroki server: one pooled HTTP client, and the mapping of Kroki's
+//! answers to this app's errors.
+
+mod client;
+mod error;
+
+pub use client::{KrokiClient, KrokiInfo, Rendered};
+pub use error::{affected_types, KrokiError};

@@ -1,0 +1,18 @@
+//! kroki-web: a browser editor, an HTTP API and a Kroki-compatible gateway in front of Kroki.
+//!
+//! Where a render request goes: `routes` (by audience: `api`, `gateway`, `pages`) parse it into
+//! a `domain::RenderRequest`, `renderer` sends it through the `kroki` client, and `error` turns
+//! any failure into the right status and body for that audience. `health` probes Kroki and its
+//! companions; `config` reads the environment; `startup` wires it all together.
+
+pub mod cache;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod health;
+pub mod healthcheck;
+pub mod kroki;
+pub mod renderer;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

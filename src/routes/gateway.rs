@@ -1,0 +1,355 @@
+//! Kroki's own API, served through this app so that every Kroki client (Asciidoctor, MkDocs,
+//! Sphinx, remark, mdBook, the Kroki CLI) works unchanged when pointed here:
+//! `GET /{type}/{format}/{encoded}`, `POST /{type}/{format}`, `POST /{type}` and `POST /`, with
+//! Kroki's decoding rules, option sources, format negotiation, CORS and error bodies.
+
+use super::extract::{
+    add_header_options, add_query_options, body_text, is_json, negotiate_format, query_pairs,
+    read_body,
+};
+use super::responses::{
+    diagram_response, etag_matches, immutable_cache_control, not_modified, Disposition,
+    POST_CACHE_CONTROL,
+};
+use crate::cache::CacheKey;
+use crate::domain::encoding::{self, java_trim};
+use crate::domain::request::{parse_format, parse_type};
+use crate::domain::{DiagramKind, DiagramOptions, DiagramSource, OutputFormat, RenderRequest};
+use crate::error::{AppError, GatewayError};
+use crate::startup::AppState;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
+
+/// Query parameters that name the request rather than an option (Kroki lets them override the
+/// path on GET).
+const RESERVED_QUERY: &[&str] = &["output_format", "source_encoded"];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("")
+            .wrap(from_fn(cors))
+            .service(
+                web::resource("/")
+                    .route(web::get().to(super::pages::home))
+                    .route(web::post().to(post_root))
+                    .default_service(web::to(super::pages::not_found)),
+            )
+            .service(
+                web::resource("/{type}/{format}/{encoded}")
+                    .route(web::get().to(get_diagram))
+                    .default_service(web::to(super::pages::not_found)),
+            )
+            .service(
+                web::resource("/{type}/{format}")
+                    .route(web::post().to(post_with_format))
+                    .default_service(web::to(format_without_post)),
+            )
+            .service(
+                web::resource("/{type}")
+                    .route(web::post().to(post_negotiated))
+                    .default_service(web::to(type_without_post)),
+            )
+            .default_service(web::to(super::pages::not_found)),
+    );
+}
+
+type GatewayResult = Result<HttpResponse, GatewayError>;
+
+async fn get_diagram(
+    request: HttpRequest,
+    path: web::Path<(String, String, String)>,
+    state: web::Data<AppState>,
+) -> GatewayResult {
+    let (type_name, path_format, path_encoded) = path.into_inner();
+    let fail = |error: AppError| GatewayError::new(error, &request);
+    let kind = parse_type(&type_name).map_err(|_| fail(AppError::NotFound))?;
+    let pairs = query_pairs(request.query_string());
+    let from_query = |name: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, v)| v.clone())
+    };
+    let format_name = from_query("output_format").unwrap_or(path_format);
+    let encoded = from_query("source_encoded").unwrap_or(path_encoded);
+    let format = parse_format(kind, &format_name).map_err(|e| fail(e.into()))?;
+    let source = decode_source(kind, &encoded, state.config.max_source_size).map_err(fail)?;
+    let mut options = DiagramOptions::new();
+    add_query_options(&mut options, &pairs, RESERVED_QUERY).map_err(fail)?;
+    add_header_options(&mut options, request.headers()).map_err(fail)?;
+    render(&request, &state, kind, format, source, options).await
+}
+
+/// Decodes a GET source as Kroki does, trimming it unless the type is whitespace-sensitive.
+fn decode_source(
+    kind: &DiagramKind,
+    encoded: &str,
+    limit: usize,
+) -> Result<DiagramSource, AppError> {
+    let text = if kind.plantuml_encoding {
+        encoding::decode_plantuml(encoded, limit)?
+    } else {
+        encoding::decode(encoded, limit)?
+    };
+    let text = if kind.trims_get_source {
+        java_trim(&text).to_owned()
+    } else {
+        text
+    };
+    Ok(DiagramSource::parse(text, limit)?)
+}
+
+async fn post_with_format(
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> GatewayResult {
+    let (type_name, format_name) = path.into_inner();
+    let kind =
+        parse_type(&type_name).map_err(|_| GatewayError::new(AppError::NotFound, &request))?;
+    let format = parse_format(kind, &format_name).map_err(|e| GatewayError::new(e, &request))?;
+    post_diagram(request, payload, state, kind, Some(format)).await
+}
+
+async fn post_negotiated(
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> GatewayResult {
+    let kind = parse_type(&path).map_err(|_| GatewayError::new(AppError::NotFound, &request))?;
+    post_diagram(request, payload, state, kind, None).await
+}
+
+/// `POST /{type}[/{format}]`: a JSON body when the Content-Type says so, otherwise the raw body
+/// is the source. The format comes from the path, then JSON `output_format`, then `Accept`.
+async fn post_diagram(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    kind: &'static DiagramKind,
+    path_format: Option<OutputFormat>,
+) -> GatewayResult {
+    let fail = |error: AppError| GatewayError::new(error, &request);
+    let body = read_body(payload, request.headers(), state.config.max_body_size())
+        .await
+        .map_err(fail)?;
+    if body_text(&body).trim().is_empty() {
+        return Err(fail(empty_body()));
+    }
+    let mut options = DiagramOptions::new();
+    add_query_options(
+        &mut options,
+        &query_pairs(request.query_string()),
+        RESERVED_QUERY,
+    )
+    .map_err(fail)?;
+    add_header_options(&mut options, request.headers()).map_err(fail)?;
+    let (source, json_format) = if is_json(request.headers()) {
+        let json = parse_json(&body).map_err(fail)?;
+        options
+            .merge_json(json.get("diagram_options").unwrap_or(&Value::Null))
+            .map_err(|e| fail(e.into()))?;
+        let source = required_field(&json, "diagram_source").map_err(fail)?;
+        let format = optional_field(&json, "output_format").map_err(fail)?;
+        (source, format)
+    } else {
+        (body_text(&body), None)
+    };
+    let format = match (path_format, json_format) {
+        (Some(format), _) => format,
+        (None, Some(name)) => parse_format(kind, &name).map_err(|e| fail(e.into()))?,
+        (None, None) => negotiate_format(kind, request.headers()).map_err(fail)?,
+    };
+    let source =
+        DiagramSource::parse(source, state.config.max_source_size).map_err(|e| fail(e.into()))?;
+    render(&request, &state, kind, format, source, options).await
+}
+
+/// `POST /`: always JSON (Kroki does not look at the Content-Type), checked in Kroki's order.
+async fn post_root(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> GatewayResult {
+    let fail = |error: AppError| GatewayError::new(error, &request);
+    let body = read_body(payload, request.headers(), state.config.max_body_size())
+        .await
+        .map_err(fail)?;
+    if body_text(&body).trim().is_empty() {
+        return Err(fail(empty_body()));
+    }
+    let json = parse_json(&body).map_err(fail)?;
+    let source = required_field(&json, "diagram_source").map_err(fail)?;
+    let type_name = required_field(&json, "diagram_type").map_err(fail)?;
+    let format_name = required_field(&json, "output_format").map_err(fail)?;
+    let kind = parse_type(&type_name).map_err(|e| fail(e.into()))?;
+    let format = parse_format(kind, &format_name).map_err(|e| fail(e.into()))?;
+    let mut options = DiagramOptions::new();
+    add_query_options(
+        &mut options,
+        &query_pairs(request.query_string()),
+        RESERVED_QUERY,
+    )
+    .map_err(fail)?;
+    add_header_options(&mut options, request.headers()).map_err(fail)?;
+    options
+        .merge_json(json.get("diagram_options").unwrap_or(&Value::Null))
+        .map_err(|e| fail(e.into()))?;
+    let source =
+        DiagramSource::parse(source, state.config.max_source_size).map_err(|e| fail(e.into()))?;
+    render(&request, &state, kind, format, source, options).await
+}
+
+/// Renders and answers. GET URLs are content-addressed: a matching `If-None-Match` gets 304
+/// without a render, and the answer may be cached for `HTTP_CACHE_MAX_AGE`.
+async fn render(
+    request: &HttpRequest,
+    state: &AppState,
+    kind: &'static DiagramKind,
+    format: OutputFormat,
+    source: DiagramSource,
+    options: DiagramOptions,
+) -> GatewayResult {
+    let render_request = RenderRequest {
+        kind,
+        format,
+        source,
+        options,
+    };
+    let key = CacheKey::of(&render_request);
+    let cache_control = if request.method() == Method::GET {
+        immutable_cache_control(state.config.http_cache_max_age)
+    } else {
+        POST_CACHE_CONTROL.to_owned()
+    };
+    let etag = key.etag();
+    if request.method() == Method::GET && etag_matches(request.headers(), &etag) {
+        return Ok(not_modified(&etag, &cache_control));
+    }
+    let diagram = state
+        .renderer
+        .render_keyed(&render_request, key)
+        .await
+        .map_err(|error| GatewayError::new(error, request))?;
+    Ok(diagram_response(
+        &diagram,
+        Disposition::None,
+        &cache_control,
+    ))
+}
+
+/// Any method but POST on `/{type}/{format}`: Kroki checks the format first.
+async fn format_without_post(
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> GatewayResult {
+    let (type_name, format_name) = path.into_inner();
+    let kind =
+        parse_type(&type_name).map_err(|_| GatewayError::new(AppError::NotFound, &request))?;
+    parse_format(kind, &format_name).map_err(|e| GatewayError::new(e, &request))?;
+    Err(GatewayError::new(AppError::MethodNotAllowed, &request))
+}
+
+async fn type_without_post(request: HttpRequest, path: web::Path<String>) -> GatewayResult {
+    let error = match parse_type(&path) {
+        Ok(_) => AppError::MethodNotAllowed,
+        Err(_) => AppError::NotFound,
+    };
+    Err(GatewayError::new(error, &request))
+}
+
+fn empty_body() -> AppError {
+    AppError::bad_request("empty_source", "Request body must not be empty.")
+}
+
+fn parse_json(body: &[u8]) -> Result<Value, AppError> {
+    let json: Value = serde_json::from_slice(body).map_err(|error| {
+        AppError::bad_request(
+            "invalid_json",
+            format!("The request body is not valid JSON: {error}."),
+        )
+    })?;
+    if !json.is_object() {
+        return Err(AppError::bad_request(
+            "invalid_json",
+            "The request body must be a JSON object.",
+        ));
+    }
+    Ok(json)
+}
+
+/// A required, non-blank string field, with Kroki's message when it is missing.
+fn required_field(json: &Value, name: &str) -> Result<String, AppError> {
+    match json.get(name) {
+        Some(Value::String(text)) if !text.trim().is_empty() => Ok(text.clone()),
+        Some(Value::String(_)) | Some(Value::Null) | None => Err(AppError::bad_request(
+            "missing_field",
+            format!("Field {name} must not be empty."),
+        )),
+        Some(_) => Err(AppError::bad_request(
+            "invalid_field",
+            format!("Field {name} must be a string."),
+        )),
+    }
+}
+
+fn optional_field(json: &Value, name: &str) -> Result<Option<String>, AppError> {
+    match json.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
+        Some(_) => required_field(json, name).map(Some),
+    }
+}
+
+/// CORS as Kroki answers it: any origin; preflights get 204 with the methods and headers Kroki
+/// allows, plus any `Kroki-Diagram-Options-*` header the page asks for.
+async fn cors(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // The home page shares `/` with Kroki's `POST /`; pages get no CORS.
+    let is_page = request.method() == Method::GET && request.path() == "/";
+    let has_origin = request.headers().contains_key(header::ORIGIN) && !is_page;
+    if request.method() == Method::OPTIONS
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        let mut allowed = String::from("Access-Control-Allow-Origin,Origin,Content-Type,Accept");
+        let requested = request
+            .headers()
+            .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        for name in requested.split(',').map(str::trim) {
+            if name
+                .to_ascii_lowercase()
+                .starts_with(crate::domain::options::HEADER_PREFIX)
+            {
+                allowed.push(',');
+                allowed.push_str(name);
+            }
+        }
+        let response = HttpResponse::NoContent()
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET,POST,OPTIONS"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, allowed))
+            .finish();
+        return Ok(request.into_response(response).map_into_right_body());
+    }
+    let mut response = next.call(request).await?;
+    if has_origin {
+        response.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
+    Ok(response.map_into_left_body())
+}

@@ -1,0 +1,29 @@
+//! Routes for operators: `/health` (Kroki and its companions probed, a verdict) and `/healthz`
+//! (the process alone, cheap enough for a container health check every few seconds).
+
+use crate::health::Status;
+use crate::startup::AppState;
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health))
+        .route("/healthz", web::get().to(liveness));
+}
+
+async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let report = state.health.report().await;
+    let mut response = match report.status {
+        Status::Healthy => HttpResponse::Ok(),
+        Status::Degraded | Status::Unhealthy => HttpResponse::ServiceUnavailable(),
+    };
+    response
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(&*report)
+}
+
+async fn liveness() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({"status": "ok"}))
+}

@@ -1,0 +1,88 @@
+//! Builds the application: shared state, middleware and routes on a listener it binds itself,
+//! so production and the black-box tests (port 0) start the app the same way.
+
+use crate::config::Config;
+use crate::health::HealthChecker;
+use crate::kroki::KrokiClient;
+use crate::renderer::Renderer;
+use crate::routes;
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress, NormalizePath, TrailingSlash};
+use actix_web::{web, App, HttpServer};
+use std::net::TcpListener;
+use std::time::Duration;
+use thiserror::Error;
+
+/// What every request handler can reach.
+pub struct AppState {
+    pub config: Config,
+    pub renderer: Renderer,
+    pub health: HealthChecker,
+}
+
+#[derive(Debug, Error)]
+pub enum StartupError {
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot build the HTTP client for Kroki: {0}")]
+    Client(#[from] reqwest::Error),
+    #[error("cannot start the server: {0}")]
+    Server(#[from] std::io::Error),
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(config: Config) -> Result<Application, StartupError> {
+        let address = config.listen_address();
+        let listener =
+            TcpListener::bind(address).map_err(|source| StartupError::Bind { address, source })?;
+        let port = listener.local_addr()?.port();
+        let kroki = KrokiClient::new(&config)?;
+        let state = web::Data::new(AppState {
+            health: HealthChecker::new(&config, kroki.clone()),
+            renderer: Renderer::new(&config, kroki),
+            config: config.clone(),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(routes::configure)
+                .wrap(Compress::default())
+                // Several Kroki clients send `//plantuml/svg/…` when their URL ends in `/`.
+                .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+                .wrap(from_fn(routes::middleware::limit_uri_length))
+                .wrap(from_fn(routes::middleware::log_request))
+        })
+        .workers(config.workers)
+        // Slow clients get a bounded time to send their request head.
+        .client_request_timeout(Duration::from_secs(10))
+        .client_disconnect_timeout(Duration::from_secs(2))
+        .keep_alive(Duration::from_secs(75))
+        .shutdown_timeout(config.shutdown_timeout.as_secs().max(1))
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    /// The port actually bound (useful with `PORT=0`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then lets requests in flight finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// The running server, for callers that want its handle.
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}

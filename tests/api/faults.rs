@@ -1,0 +1,136 @@
+//! Kroki misbehaving: each fault mode of the stand-in, through the API and the gateway.
+
+use crate::helpers::{api_error, encode, spawn_app, spawn_app_with};
+use kroki_standin::Fault;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+fn graphviz() -> serde_json::Value {
+    json!({"diagram_type": "graphviz", "diagram_source": "digraph { a -> b }"})
+}
+
+#[tokio::test]
+async fn unreachable_kroki_is_a_502_naming_the_url_and_recovers_without_restart() {
+    let app = spawn_app().await;
+    app.kroki.stop().await;
+    let error = api_error(
+        app.post_json("/api/generate", &graphviz()).await,
+        502,
+        "kroki_unreachable",
+    )
+    .await;
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains(&app.kroki.url()), "{message}");
+    let gateway = app
+        .get(&format!("/graphviz/svg/{}", encode("digraph { a }")))
+        .await;
+    assert_eq!(gateway.status(), 502);
+    assert!(gateway
+        .text()
+        .await
+        .unwrap()
+        .starts_with("Error 502: Kroki at http://127.0.0.1:"));
+
+    app.kroki.restart().await.unwrap();
+    assert_eq!(
+        app.post_json("/api/generate", &graphviz()).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn hanging_kroki_is_a_504_within_the_configured_timeout() {
+    let app = spawn_app_with(&[("KROKI_TIMEOUT", "800ms")]).await;
+    app.kroki.set_fault(Fault::Hang);
+    let started = Instant::now();
+    let error = api_error(
+        app.post_json("/api/generate", &graphviz()).await,
+        504,
+        "kroki_timeout",
+    )
+    .await;
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(750) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains("did not answer within"));
+    let gateway = app
+        .get(&format!("/graphviz/svg/{}", encode("digraph { a }")))
+        .await;
+    assert_eq!(gateway.status(), 504);
+}
+
+#[tokio::test]
+async fn slow_kroki_within_the_timeout_still_renders() {
+    let app = spawn_app_with(&[("KROKI_TIMEOUT", "3s")]).await;
+    app.kroki.set_fault(Fault::Slow(Duration::from_millis(300)));
+    let started = Instant::now();
+    assert_eq!(
+        app.post_json("/api/generate", &graphviz()).await.status(),
+        200
+    );
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+#[tokio::test]
+async fn kroki_server_errors_are_502_with_kroki_message() {
+    let app = spawn_app().await;
+    for status in [500, 502, 503] {
+        app.kroki.set_fault(Fault::Status(status));
+        let error = api_error(
+            app.post_json("/api/generate", &graphviz()).await,
+            502,
+            "kroki_error",
+        )
+        .await;
+        assert_eq!(error["kroki_status"], status);
+        assert!(error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Kroki failed with status {status}")));
+    }
+}
+
+#[tokio::test]
+async fn a_connection_reset_mid_body_is_a_502() {
+    let app = spawn_app().await;
+    app.kroki.set_fault(Fault::ResetMidBody);
+    api_error(
+        app.post_json("/api/generate", &graphviz()).await,
+        502,
+        "kroki_broken_response",
+    )
+    .await;
+    let gateway = app
+        .get(&format!("/graphviz/png/{}", encode("digraph { a }")))
+        .await;
+    assert_eq!(gateway.status(), 502);
+    app.kroki.clear_fault();
+    assert_eq!(
+        app.post_json("/api/generate", &graphviz()).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_refused_not_buffered() {
+    let app = spawn_app_with(&[("MAX_RESPONSE_SIZE", "100KiB")]).await;
+    app.kroki.set_fault(Fault::OversizedBody(5 * 1024 * 1024));
+    let error = api_error(
+        app.post_json("/api/generate", &graphviz()).await,
+        502,
+        "kroki_response_too_large",
+    )
+    .await;
+    assert!(error["message"].as_str().unwrap().contains("102400"));
+    app.kroki.set_fault(Fault::OversizedBody(50 * 1024));
+    assert_eq!(
+        app.post_json("/api/generate", &graphviz()).await.status(),
+        200,
+        "under the cap is fine"
+    );
+}

@@ -1,0 +1,13 @@
+//! Black-box tests: the real app on a random port, talking HTTP to a stand-in Kroki.
+//! One test binary with a module per audience, sharing `helpers::spawn_app`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed expectation is a failed test
+
+mod api;
+mod cache;
+mod faults;
+mod gateway;
+mod health;
+mod helpers;
+mod limits;
+mod pages;
