@@ -10,9 +10,11 @@ use crate::config::Config;
 use crate::domain::RenderRequest;
 use crate::error::AppError;
 use crate::kroki::{KrokiClient, KrokiError};
+use crate::metrics::Metrics;
 use actix_web::web::Bytes;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 /// A rendered diagram, ready to send.
@@ -40,10 +42,11 @@ pub struct Renderer {
     queue_timeout: Duration,
     in_flight: AtomicI64,
     waiting: AtomicI64,
+    metrics: Arc<Metrics>,
 }
 
 impl Renderer {
-    pub fn new(config: &Config, kroki: KrokiClient) -> Renderer {
+    pub fn new(config: &Config, kroki: KrokiClient, metrics: Arc<Metrics>) -> Renderer {
         Renderer {
             kroki,
             cache: RenderCache::new(config.cache_max_size, config.cache_ttl),
@@ -51,6 +54,7 @@ impl Renderer {
             queue_timeout: config.render_queue_timeout,
             in_flight: AtomicI64::new(0),
             waiting: AtomicI64::new(0),
+            metrics,
         }
     }
 
@@ -101,11 +105,12 @@ impl Renderer {
         };
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         let _in_flight = InFlight(&self.in_flight);
-        let rendered = self
-            .kroki
-            .render(request)
-            .await
-            .map_err(RenderFailure::Kroki)?;
+        let started = Instant::now();
+        let result = self.kroki.render(request).await;
+        let outcome = result.as_ref().map_or_else(KrokiError::code, |_| "ok");
+        self.metrics
+            .observe_kroki(request.kind.name, outcome, started.elapsed());
+        let rendered = result.map_err(RenderFailure::Kroki)?;
         Ok(CachedRender {
             bytes: rendered.bytes,
             content_type: rendered.content_type,

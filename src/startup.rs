@@ -4,12 +4,14 @@
 use crate::config::Config;
 use crate::health::HealthChecker;
 use crate::kroki::KrokiClient;
+use crate::metrics::Metrics;
 use crate::renderer::Renderer;
 use crate::routes;
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Compress, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
 
@@ -18,6 +20,7 @@ pub struct AppState {
     pub config: Config,
     pub renderer: Renderer,
     pub health: HealthChecker,
+    pub metrics: Arc<Metrics>,
 }
 
 #[derive(Debug, Error)]
@@ -45,10 +48,12 @@ impl Application {
             TcpListener::bind(address).map_err(|source| StartupError::Bind { address, source })?;
         let port = listener.local_addr()?.port();
         let kroki = KrokiClient::new(&config)?;
+        let metrics = Arc::new(Metrics::new());
         let state = web::Data::new(AppState {
             health: HealthChecker::new(&config, kroki.clone()),
-            renderer: Renderer::new(&config, kroki),
+            renderer: Renderer::new(&config, kroki, Arc::clone(&metrics)),
             config: config.clone(),
+            metrics,
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -58,7 +63,7 @@ impl Application {
                 // Several Kroki clients send `//plantuml/svg/…` when their URL ends in `/`.
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
                 .wrap(from_fn(routes::middleware::limit_uri_length))
-                .wrap(from_fn(routes::middleware::log_request))
+                .wrap(from_fn(routes::middleware::request_context))
         })
         .workers(config.workers)
         // Slow clients get a bounded time to send their request head.

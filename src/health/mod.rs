@@ -24,6 +24,16 @@ pub enum Status {
     Unhealthy,
 }
 
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Healthy => "healthy",
+            Status::Degraded => "degraded",
+            Status::Unhealthy => "unhealthy",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
     pub status: Status,
@@ -83,6 +93,14 @@ impl HealthChecker {
         let report = Arc::new(self.probe().await);
         *latest = Some((Instant::now(), Arc::clone(&report)));
         report
+    }
+
+    /// The last verdict without probing (none before the first `/health` request).
+    pub fn latest(&self) -> Option<Arc<HealthReport>> {
+        self.latest
+            .try_lock()
+            .ok()
+            .and_then(|latest| latest.as_ref().map(|(_, report)| Arc::clone(report)))
     }
 
     async fn probe(&self) -> HealthReport {

@@ -82,9 +82,11 @@ impl KrokiClient {
             "diagram_options": request.options.to_json(),
         });
         let started = Instant::now();
-        let response = self
-            .http
-            .post(&url)
+        let mut post = self.http.post(&url);
+        if let Some(id) = crate::request_id::current() {
+            post = post.header(crate::request_id::HEADER, id);
+        }
+        let response = post
             .timeout(timeout)
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, "application/json")

@@ -10,4 +10,5 @@ mod gateway;
 mod health;
 mod helpers;
 mod limits;
+mod observability;
 mod pages;

@@ -1,0 +1,217 @@
+//! Prometheus metrics (`GET /metrics`, OpenMetrics text), with the official client library.
+//! Labels are low-cardinality by construction: route patterns (never raw paths, which hold
+//! diagrams), methods, status codes, diagram type names from the catalog and error codes.
+
+use crate::health::{HealthReport, Status};
+use crate::renderer::Renderer;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::{Registry, Unit};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub method: String,
+    pub route: String,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KrokiLabels {
+    pub diagram_type: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CheckLabels {
+    pub check: String,
+    pub status: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    http_requests: Family<HttpLabels, Counter>,
+    http_duration: Family<HttpLabels, Histogram>,
+    kroki_requests: Family<KrokiLabels, Counter>,
+    kroki_duration: Family<KrokiLabels, Histogram>,
+    cache_hits: Counter,
+    cache_misses: Counter,
+    cache_evictions: Counter,
+    cache_entries: Gauge,
+    cache_bytes: Gauge,
+    renders_in_flight: Gauge,
+    renders_waiting: Gauge,
+    health: Family<CheckLabels, Gauge>,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms to about 33 s, doubling.
+    Histogram::new(exponential_buckets(0.0005, 2.0, 17))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("kroki_web");
+        let metrics = Metrics {
+            http_requests: Family::default(),
+            http_duration: Family::new_with_constructor(latency_histogram),
+            kroki_requests: Family::default(),
+            kroki_duration: Family::new_with_constructor(latency_histogram),
+            cache_hits: Counter::default(),
+            cache_misses: Counter::default(),
+            cache_evictions: Counter::default(),
+            cache_entries: Gauge::default(),
+            cache_bytes: Gauge::default(),
+            renders_in_flight: Gauge::default(),
+            renders_waiting: Gauge::default(),
+            health: Family::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "http_requests",
+            "HTTP requests by route pattern, method and status",
+            metrics.http_requests.clone(),
+        );
+        registry.register_with_unit(
+            "http_request_duration",
+            "HTTP request latency",
+            Unit::Seconds,
+            metrics.http_duration.clone(),
+        );
+        registry.register(
+            "kroki_requests",
+            "Renders sent to Kroki by diagram type and outcome",
+            metrics.kroki_requests.clone(),
+        );
+        registry.register_with_unit(
+            "kroki_request_duration",
+            "Kroki render latency",
+            Unit::Seconds,
+            metrics.kroki_duration.clone(),
+        );
+        registry.register(
+            "cache_hits",
+            "Renders answered from the cache (or by joining a render under way)",
+            metrics.cache_hits.clone(),
+        );
+        registry.register(
+            "cache_misses",
+            "Renders the cache did not have",
+            metrics.cache_misses.clone(),
+        );
+        registry.register(
+            "cache_evictions",
+            "Cached renders evicted for room or age",
+            metrics.cache_evictions.clone(),
+        );
+        registry.register(
+            "cache_entries",
+            "Renders in the cache",
+            metrics.cache_entries.clone(),
+        );
+        registry.register_with_unit(
+            "cache_size",
+            "Bytes the cache holds, as weighed against its budget",
+            Unit::Bytes,
+            metrics.cache_bytes.clone(),
+        );
+        registry.register(
+            "renders_in_flight",
+            "Renders sent to Kroki and not yet answered",
+            metrics.renders_in_flight.clone(),
+        );
+        registry.register(
+            "renders_waiting",
+            "Renders waiting for a slot to Kroki",
+            metrics.renders_waiting.clone(),
+        );
+        registry.register(
+            "health_check",
+            "The last health verdict per check (1 for the current status)",
+            metrics.health.clone(),
+        );
+        Metrics {
+            registry,
+            ..metrics
+        }
+    }
+
+    pub fn observe_http(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let labels = HttpLabels {
+            method: method.to_owned(),
+            route: route.to_owned(),
+            status: status.to_string(),
+        };
+        self.http_requests.get_or_create(&labels).inc();
+        self.http_duration
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn observe_kroki(&self, diagram_type: &str, outcome: &str, elapsed: Duration) {
+        let labels = KrokiLabels {
+            diagram_type: diagram_type.to_owned(),
+            outcome: outcome.to_owned(),
+        };
+        self.kroki_requests.get_or_create(&labels).inc();
+        self.kroki_duration
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// The text exposition, with the sampled values (cache, render slots, health) brought up
+    /// to date first.
+    pub async fn render(&self, renderer: &Renderer, health: Option<&HealthReport>) -> String {
+        let cache = renderer.cache();
+        cache.sync().await;
+        let counters = cache.counters();
+        catch_up(&self.cache_hits, counters.hits.load(Ordering::Relaxed));
+        catch_up(&self.cache_misses, counters.misses.load(Ordering::Relaxed));
+        catch_up(
+            &self.cache_evictions,
+            counters.evictions.load(Ordering::Relaxed),
+        );
+        self.cache_entries
+            .set(i64::try_from(cache.entry_count()).unwrap_or(i64::MAX));
+        self.cache_bytes
+            .set(i64::try_from(cache.weighted_size()).unwrap_or(i64::MAX));
+        self.renders_in_flight.set(renderer.in_flight());
+        self.renders_waiting.set(renderer.waiting());
+        if let Some(report) = health {
+            for (check, result) in &report.checks {
+                for status in [Status::Healthy, Status::Degraded, Status::Unhealthy] {
+                    let labels = CheckLabels {
+                        check: check.clone(),
+                        status: status.as_str().to_owned(),
+                    };
+                    self.health
+                        .get_or_create(&labels)
+                        .set(i64::from(result.status == status));
+                }
+            }
+        }
+        let mut text = String::with_capacity(8 * 1024);
+        if prometheus_client::encoding::text::encode(&mut text, &self.registry).is_err() {
+            text.clear();
+        }
+        text
+    }
+}
+
+/// Advances a Prometheus counter to a total kept elsewhere (counters only go up).
+fn catch_up(counter: &Counter, total: u64) {
+    let current = counter.get();
+    if total > current {
+        counter.inc_by(total - current);
+    }
+}

@@ -1,0 +1,69 @@
+//! Request ids and Prometheus metrics.
+
+use crate::helpers::{content_type, encode, header, spawn_app};
+use serde_json::json;
+
+#[tokio::test]
+async fn request_ids_are_kept_or_made_returned_and_forwarded_to_kroki() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/generate"))
+        .header("content-type", "application/json")
+        .header("x-request-id", "ci-build-42")
+        .body(
+            json!({"diagram_type": "graphviz", "diagram_source": "digraph { traced }"}).to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&response, "x-request-id"), "ci-build-42");
+    assert_eq!(
+        app.last_render().header("x-request-id"),
+        Some("ci-build-42")
+    );
+
+    let response = app.get("/healthz").await;
+    let generated = header(&response, "x-request-id");
+    assert_eq!(generated.len(), 32);
+    assert!(generated.bytes().all(|b| b.is_ascii_hexdigit()));
+    let bogus = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "a b")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(header(&bogus, "x-request-id"), "a b");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_renders_cache_and_health_without_raw_paths() {
+    let app = spawn_app().await;
+    let secret = "digraph { secret_node_name }";
+    let path = format!("/graphviz/svg/{}", encode(secret));
+    assert_eq!(app.get(&path).await.status(), 200);
+    assert_eq!(app.get(&path).await.status(), 200);
+    assert_eq!(app.get("/health").await.status(), 200);
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    assert!(content_type(&response).starts_with("application/openmetrics-text"));
+    let text = response.text().await.unwrap();
+    for expected in [
+        r#"kroki_web_http_requests_total{method="GET",route="/{type}/{format}/{encoded}",status="200"} 2"#,
+        r#"kroki_web_kroki_requests_total{diagram_type="graphviz",outcome="ok"} 1"#,
+        r#"kroki_web_http_requests_total{method="GET",route="/health",status="200"} 1"#,
+        "kroki_web_cache_hits_total 1",
+        "kroki_web_cache_entries 1",
+        "kroki_web_renders_in_flight 0",
+        "kroki_web_renders_waiting 0",
+        r#"kroki_web_health_check{check="kroki",status="healthy"} 1"#,
+        r#"kroki_web_health_check{check="kroki",status="unhealthy"} 0"#,
+        "# TYPE kroki_web_kroki_request_duration_seconds histogram",
+        "# EOF",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+    }
+    assert!(text.contains("kroki_web_cache_misses_total "));
+    assert!(!text.contains(&encode(secret)) && !text.contains("secret_node_name"));
+}
