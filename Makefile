@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run run-standin test test-rust lint fmt setup bench docker-build docker-test lint-containers container-smoke help
+.PHONY: run run-standin test test-rust test-browser lint fmt setup assets bench docker-build docker-test lint-containers container-smoke check-openapi help
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -22,6 +22,16 @@ test: setup ## Everything CI runs: lint, unit, black-box, browser and container 
 
 test-rust: ## Only the Rust test suites (no set-up)
 	$(CARGO) test --workspace --locked
+
+test-browser: ## Only the browser tests (installs Chromium first)
+	scripts/setup-browser.sh
+	$(CARGO) test -p kroki-web --test browser
+
+check-openapi: ## Validate the OpenAPI document and run schemathesis against the app
+	scripts/check-openapi.sh
+
+assets: ## Rebuild the editor's script bundle into static/ from web/ (npm ci + esbuild)
+	cd web && npm ci && npm run build
 
 lint: ## rustfmt and clippy, as CI runs them
 	$(CARGO) fmt --all -- --check

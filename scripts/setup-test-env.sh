@@ -19,6 +19,18 @@ if ((${#apt_packages[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
 fi
 
+# The OpenAPI checks: a validator for the document, schemathesis against the running app.
+python_tools=()
+command -v openapi-spec-validator >/dev/null 2>&1 || python_tools+=(openapi-spec-validator)
+command -v schemathesis >/dev/null 2>&1 || python_tools+=(schemathesis)
+if ((${#python_tools[@]})); then
+  echo "setup: installing Python tools: ${python_tools[*]}"
+  python3 -m pip install --quiet --disable-pip-version-check "${python_tools[@]}"
+fi
+
+# Chromium and ChromeDriver for the browser tests (Debian's packages).
+scripts/setup-browser.sh
+
 # Container linters (hadolint, compose and Kubernetes validators).
 scripts/setup-container-tools.sh
 

@@ -11,8 +11,17 @@ cargo fmt --all -- --check
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "unit, black-box and end-to-end tests (against the stand-in Kroki)"
-cargo test --workspace --locked
+step "unit, black-box, end-to-end and browser tests (against the stand-in Kroki)"
+test_log="$(mktemp)"
+trap 'rm -f "$test_log"' EXIT
+cargo test --workspace --locked 2>&1 | tee "$test_log"
+totals="$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } } END { printf "%d passed, %d failed", p, f }' "$test_log")"
+
+step "the editor's JavaScript units (node --test)"
+node --test web/test/
+
+step "OpenAPI: the document validated, schemathesis against the app and the stand-in"
+scripts/check-openapi.sh
 
 step "container files: hadolint, compose, Kubernetes, shellcheck"
 scripts/lint-containers.sh
@@ -21,3 +30,5 @@ step "container-like run of the release binary"
 scripts/container-smoke.sh
 
 step "all checks passed"
+# The closing line CI reads: every Rust test of the workspace.
+echo "tests: $totals"

@@ -13,6 +13,7 @@ pub mod health;
 pub mod healthcheck;
 pub mod kroki;
 pub mod metrics;
+pub mod openapi;
 pub mod renderer;
 pub mod request_id;
 pub mod routes;

@@ -383,4 +383,39 @@ mod tests {
     fn form_decoding_follows_url_decoder() {
         assert_eq!(form_url_decode("a+b%41%zz"), "a bA%zz");
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_text_round_trips(source in "\\PC{0,2000}") {
+                prop_assert_eq!(decode(&encode(&source), 1 << 20), Ok(source));
+            }
+
+            #[test]
+            fn decoding_never_panics_on_any_string(input in "\\PC{0,400}") {
+                let _ = decode(&input, 1 << 16);
+                let _ = decode_plantuml(&input, 1 << 16);
+            }
+
+            #[test]
+            fn decoding_never_panics_on_any_base64_of_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+                let encoded = URL_SAFE_LENIENT.encode(&bytes);
+                let _ = decode(&encoded, 1 << 16);
+                let _ = decode_plantuml(&encoded, 1 << 16);
+            }
+
+            #[test]
+            fn output_never_exceeds_the_limit(source in "[a-c]{0,5000}", limit in 0usize..3000) {
+                match decode(&encode(&source), limit) {
+                    Ok(decoded) => prop_assert!(decoded.len() <= limit),
+                    Err(error) => prop_assert_eq!(error, DecodeError::TooLarge { limit }),
+                }
+            }
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod encoding;
+pub mod examples;
 pub mod format;
 pub mod options;
 pub mod request;

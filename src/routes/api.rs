@@ -8,10 +8,14 @@ use crate::domain::catalog::{self, CATALOG};
 use crate::domain::request::{parse_format, ValidationError};
 use crate::domain::{DiagramKind, DiagramOptions, DiagramSource, OutputFormat, RenderRequest};
 use crate::error::{ApiError, AppError};
+use crate::openapi::{ApiErrorBody, GenerateRequest};
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::OnceLock;
+use utoipa::ToSchema;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -22,6 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(web::to(method_not_allowed)),
             )
             .route("/diagram-types", web::get().to(diagram_types))
+            .route("/openapi.json", web::get().to(crate::openapi::openapi_json))
+            .route("/docs", web::get().to(super::api_docs::api_docs))
             .default_service(web::to(not_found)),
     );
 }
@@ -29,7 +35,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Renders one diagram. JSON: `{"diagram_type", "output_format"?, "diagram_source",
 /// "diagram_options"?}`. Text: the body is the source, `?diagram_type=&output_format=` name it
 /// and any other query parameter is a diagram option.
-async fn generate(
+#[utoipa::path(
+    post,
+    path = "/api/generate",
+    tag = "API",
+    params(
+        ("diagram_type" = Option<String>, Query, description = "With a text/plain body: the diagram type (required then)"),
+        ("output_format" = Option<String>, Query, description = "With a text/plain body: the output format (default: the type's SVG, or its first format)"),
+    ),
+    request_body(description = "A JSON request, or the diagram source as text with the type and format in the query",
+        content((GenerateRequest = "application/json"), (String = "text/plain"))),
+    responses(
+        (status = 200, description = "The diagram, with `Content-Disposition: inline; filename=\"diagram.<ext>\"`", content(
+            (String = "image/svg+xml"), (String = "image/png"), (String = "image/jpeg"), (String = "application/pdf"),
+            (String = "text/plain"), (String = "text/plain; charset=utf-8"), (String = "text/plain; charset=x-user-defined"))),
+        (status = 400, description = "Invalid request, unknown type or format, or Kroki refused the diagram", body = ApiErrorBody),
+        (status = 404, description = "No such API route", body = ApiErrorBody),
+        (status = 413, description = "Source or body too large", body = ApiErrorBody),
+        (status = 415, description = "Unsupported Content-Type", body = ApiErrorBody),
+        (status = 502, description = "Kroki unreachable, failing or answering badly", body = ApiErrorBody),
+        (status = 503, description = "A companion is down, or too many renders are waiting", body = ApiErrorBody),
+        (status = 504, description = "Kroki did not answer in time", body = ApiErrorBody),
+    )
+)]
+pub async fn generate(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
@@ -146,31 +175,88 @@ fn parse_api_format(
     }
 }
 
-async fn diagram_types() -> HttpResponse {
-    let types: Vec<Value> = CATALOG
-        .iter()
-        .map(|kind| {
-            json!({
-                "name": kind.name,
-                "aliases": kind.aliases,
-                "title": kind.title,
-                "description": kind.description,
-                "category": kind.category,
-                "category_label": kind.category.label(),
-                "formats": kind.formats,
-                "default_format": kind.default_format(),
-                "companion": kind.companion,
-                "source_extension": kind.source_extension,
-            })
-        })
-        .collect();
-    let formats: Vec<Value> = OutputFormat::ALL
-        .iter()
-        .map(|format| json!({"name": format, "content_type": format.content_type()}))
-        .collect();
+/// The catalog every part of the app reads.
+#[utoipa::path(
+    get,
+    path = "/api/diagram-types",
+    tag = "API",
+    responses((status = 200, description = "Every diagram type and output format", body = DiagramTypes))
+)]
+pub async fn diagram_types() -> HttpResponse {
+    static BODY: OnceLock<String> = OnceLock::new();
+    let body = BODY.get_or_init(|| {
+        let catalog = DiagramTypes {
+            diagram_types: CATALOG
+                .iter()
+                .map(|kind| DiagramTypeInfo {
+                    name: kind.name.to_owned(),
+                    aliases: kind
+                        .aliases
+                        .iter()
+                        .map(|alias| (*alias).to_owned())
+                        .collect(),
+                    title: kind.title.to_owned(),
+                    description: kind.description.to_owned(),
+                    category: serde_json::to_value(kind.category)
+                        .ok()
+                        .and_then(|value| value.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    category_label: kind.category.label().to_owned(),
+                    formats: kind.formats.iter().map(|f| f.name().to_owned()).collect(),
+                    default_format: kind.default_format().name().to_owned(),
+                    companion: kind.companion.map(|c| c.name().to_owned()),
+                    source_extension: kind.source_extension.to_owned(),
+                })
+                .collect(),
+            formats: OutputFormat::ALL
+                .iter()
+                .map(|format| FormatInfo {
+                    name: format.name().to_owned(),
+                    content_type: format.content_type().to_owned(),
+                })
+                .collect(),
+        };
+        serde_json::to_string(&catalog).unwrap_or_default()
+    });
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .json(json!({"diagram_types": types, "formats": formats}))
+        .content_type("application/json")
+        .body(body.as_str())
+}
+
+/// `GET /api/diagram-types`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiagramTypes {
+    pub diagram_types: Vec<DiagramTypeInfo>,
+    pub formats: Vec<FormatInfo>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiagramTypeInfo {
+    /// The canonical URL name.
+    #[schema(example = "graphviz")]
+    pub name: String,
+    /// Other URL names for the same type.
+    pub aliases: Vec<String>,
+    pub title: String,
+    pub description: String,
+    /// The group the editor shows it in.
+    pub category: String,
+    pub category_label: String,
+    /// Supported formats, in Kroki's order.
+    pub formats: Vec<String>,
+    pub default_format: String,
+    /// The Kroki companion this type needs, if any.
+    pub companion: Option<String>,
+    pub source_extension: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FormatInfo {
+    #[schema(example = "svg")]
+    pub name: String,
+    #[schema(example = "image/svg+xml")]
+    pub content_type: String,
 }
 
 async fn method_not_allowed() -> Result<HttpResponse, ApiError> {

@@ -16,6 +16,8 @@ use crate::domain::encoding::{self, java_trim};
 use crate::domain::request::{parse_format, parse_type};
 use crate::domain::{DiagramKind, DiagramOptions, DiagramSource, OutputFormat, RenderRequest};
 use crate::error::{AppError, GatewayError};
+#[allow(unused_imports)] // named in the OpenAPI annotations
+use crate::openapi::{KrokiDiagramRequest, KrokiErrorBody, KrokiRootRequest};
 use crate::startup::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -60,7 +62,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 type GatewayResult = Result<HttpResponse, GatewayError>;
 
-async fn get_diagram(
+/// Kroki's GET: the source in the URL, zlib-compressed and URL-safe base64 encoded.
+#[utoipa::path(
+    get,
+    path = "/{type}/{format}/{encoded}",
+    tag = "Kroki-compatible",
+    params(
+        ("type" = String, Path, description = "A diagram type (URL name) of `/api/diagram-types`, e.g. `graphviz`"),
+        ("format" = String, Path, description = "An output format the type supports, any letter case, e.g. `svg`"),
+        ("encoded" = String, Path, description = "The source: UTF-8, zlib (level 9), URL-safe base64 (padding optional); PlantUML's own encoding for plantuml types",
+            example = "eNpLyUwvSizIUKhWSFTQtVNIUqgFADrsBaY="),
+    ),
+    responses(
+        (status = 200, description = "The diagram, as Kroki sends it, with a strong ETag", content(
+            (String = "image/svg+xml"), (String = "image/png"), (String = "image/jpeg"), (String = "application/pdf"),
+            (String = "text/plain"), (String = "text/plain; charset=utf-8"), (String = "text/plain; charset=x-user-defined"))),
+        (status = 304, description = "`If-None-Match` named this diagram's ETag"),
+        (status = 414, description = "The request target is over MAX_URI_LENGTH", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 400, description = "Kroki's message: bad encoding, unsupported format, a syntax error…", content(
+            (String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 404, description = "Unknown diagram type", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 413, description = "The decoded source or the body is over the limit", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 502, description = "Kroki unreachable, failing or answering badly", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 503, description = "A companion is down, or too many renders are waiting", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 504, description = "Kroki did not answer in time", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+    )
+)]
+pub async fn get_diagram(
     request: HttpRequest,
     path: web::Path<(String, String, String)>,
     state: web::Data<AppState>,
@@ -104,7 +132,27 @@ fn decode_source(
     Ok(DiagramSource::parse(text, limit)?)
 }
 
-async fn post_with_format(
+/// Kroki's POST with the format in the path: a text body (the source) or JSON.
+#[utoipa::path(
+    post,
+    path = "/{type}/{format}",
+    tag = "Kroki-compatible",
+    params(("type" = String, Path, description = "A diagram type (URL name) of `/api/diagram-types`, e.g. `graphviz`"), ("format" = String, Path, description = "An output format the type supports, any letter case, e.g. `svg`")),
+    request_body(content((String = "text/plain"), (KrokiDiagramRequest = "application/json"))),
+    responses(
+        (status = 200, description = "The diagram, as Kroki sends it, with a strong ETag", content(
+            (String = "image/svg+xml"), (String = "image/png"), (String = "image/jpeg"), (String = "application/pdf"),
+            (String = "text/plain"), (String = "text/plain; charset=utf-8"), (String = "text/plain; charset=x-user-defined"))),
+        (status = 400, description = "Kroki's message: bad encoding, unsupported format, a syntax error…", content(
+            (String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 404, description = "Unknown diagram type", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 413, description = "The decoded source or the body is over the limit", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 502, description = "Kroki unreachable, failing or answering badly", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 503, description = "A companion is down, or too many renders are waiting", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 504, description = "Kroki did not answer in time", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+    )
+)]
+pub async fn post_with_format(
     request: HttpRequest,
     path: web::Path<(String, String)>,
     payload: web::Payload,
@@ -117,7 +165,27 @@ async fn post_with_format(
     post_diagram(request, payload, state, kind, Some(format)).await
 }
 
-async fn post_negotiated(
+/// Kroki's POST without a format: it comes from JSON `output_format` or from `Accept`.
+#[utoipa::path(
+    post,
+    path = "/{type}",
+    tag = "Kroki-compatible",
+    params(("type" = String, Path, description = "A diagram type (URL name) of `/api/diagram-types`, e.g. `graphviz`")),
+    request_body(content((String = "text/plain"), (KrokiDiagramRequest = "application/json"))),
+    responses(
+        (status = 200, description = "The diagram, as Kroki sends it, with a strong ETag", content(
+            (String = "image/svg+xml"), (String = "image/png"), (String = "image/jpeg"), (String = "application/pdf"),
+            (String = "text/plain"), (String = "text/plain; charset=utf-8"), (String = "text/plain; charset=x-user-defined"))),
+        (status = 400, description = "Kroki's message: bad encoding, unsupported format, a syntax error…", content(
+            (String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 404, description = "Unknown diagram type", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 413, description = "The decoded source or the body is over the limit", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 502, description = "Kroki unreachable, failing or answering badly", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 503, description = "A companion is down, or too many renders are waiting", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 504, description = "Kroki did not answer in time", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+    )
+)]
+pub async fn post_negotiated(
     request: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
@@ -173,7 +241,26 @@ async fn post_diagram(
 }
 
 /// `POST /`: always JSON (Kroki does not look at the Content-Type), checked in Kroki's order.
-async fn post_root(
+/// Kroki's JSON POST: type, format and source in the body (any Content-Type).
+#[utoipa::path(
+    post,
+    path = "/",
+    tag = "Kroki-compatible",
+    request_body(content = KrokiRootRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The diagram, as Kroki sends it, with a strong ETag", content(
+            (String = "image/svg+xml"), (String = "image/png"), (String = "image/jpeg"), (String = "application/pdf"),
+            (String = "text/plain"), (String = "text/plain; charset=utf-8"), (String = "text/plain; charset=x-user-defined"))),
+        (status = 400, description = "Kroki's message: bad encoding, unsupported format, a syntax error…", content(
+            (String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 404, description = "Unknown diagram type", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 413, description = "The decoded source or the body is over the limit", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 502, description = "Kroki unreachable, failing or answering badly", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 503, description = "A companion is down, or too many renders are waiting", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+        (status = 504, description = "Kroki did not answer in time", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
+    )
+)]
+pub async fn post_root(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,

@@ -61,7 +61,7 @@ pub async fn request_context(
             .metrics
             .observe_http(method.as_str(), &route, status, elapsed);
     }
-    let duration_ms = elapsed.as_secs_f64() * 1000.0;
+    let duration_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0;
     if status >= 500 {
         tracing::warn!(%method, %route, status, duration_ms, request_id = %id, "request");
     } else {

@@ -3,7 +3,9 @@
 //! `/{type}` patterns take everything else; no diagram type is named like an app path.
 
 pub mod api;
+pub mod api_docs;
 pub mod assets;
+pub mod editor;
 pub mod extract;
 pub mod gateway;
 pub mod middleware;
@@ -16,6 +18,7 @@ use actix_web::web;
 /// Every route of the app; `main` and the in-process tests share this.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(operations::configure)
+        .configure(editor::configure)
         .configure(api::configure)
         .configure(assets::configure)
         .configure(gateway::configure);

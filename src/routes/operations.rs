@@ -2,10 +2,12 @@
 //! (the process alone, cheap enough for a container health check every few seconds), and
 //! `/metrics` (Prometheus).
 
-use crate::health::Status;
+use crate::health::{HealthReport, Status};
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
@@ -13,7 +15,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics));
 }
 
-async fn health(state: web::Data<AppState>) -> HttpResponse {
+/// Kroki and each expected companion probed; 200 only when healthy.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "Operations",
+    responses(
+        (status = 200, description = "Healthy", body = HealthReport),
+        (status = 503, description = "Degraded (a companion down, or slow) or unhealthy (Kroki down)", body = HealthReport),
+    )
+)]
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let report = state.health.report().await;
     let mut response = match report.status {
         Status::Healthy => HttpResponse::Ok(),
@@ -24,13 +36,29 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
         .json(&*report)
 }
 
-async fn liveness() -> HttpResponse {
+/// Liveness of the process alone.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "Operations",
+    responses((status = 200, description = "The process serves requests", body = Liveness))
+)]
+pub async fn liveness() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(serde_json::json!({"status": "ok"}))
+        .json(Liveness {
+            status: "ok".to_owned(),
+        })
 }
 
-async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+/// Prometheus metrics in the OpenMetrics text format.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "Operations",
+    responses((status = 200, description = "The metrics", content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String))
+)]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let health = state.health.latest();
     let text = state
         .metrics
@@ -40,4 +68,10 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(text)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Liveness {
+    #[schema(example = "ok")]
+    pub status: String,
 }

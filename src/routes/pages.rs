@@ -1,43 +1,61 @@
-//! HTML pages: the home page, and error pages that carry their real status (never a 200).
+//! HTML pages: the editor at `/` (see `editor`), and error pages that carry their real status
+//! (never a 200). Every page gets the same strict headers: a Content-Security-Policy with no
+//! inline script, and a per-response nonce for the `<style>` elements the code editor injects.
 
-use crate::domain::{DiagramKind, CATALOG};
+use super::assets;
 use crate::error::{accept_by_preference, AppError, GatewayError};
-use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
-/// Pages may load only this app's own assets: no inline script, nothing from elsewhere.
-pub const PAGE_CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+pub use super::editor::home;
 
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage<'a> {
-    version: &'a str,
-    kroki_url: &'a str,
-    kinds: &'a [DiagramKind],
+/// Pages load only this app's own scripts and styles. Diagrams are shown from `blob:` and
+/// `data:` URLs (and read back from `blob:` to copy them); the editor's injected `<style>`
+/// elements carry the response's nonce.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'nonce-{nonce}'; \
+         script-src 'self'; connect-src 'self' blob:; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// What every page's frame (`base.html`) needs.
+pub struct Layout {
+    pub version: &'static str,
+    pub nonce: String,
+    pub stylesheet: &'static str,
+    pub theme_script: &'static str,
+    pub favicon: &'static str,
+}
+
+impl Layout {
+    pub fn new() -> Layout {
+        Layout {
+            version: env!("CARGO_PKG_VERSION"),
+            nonce: nonce(),
+            stylesheet: assets::url("style.css"),
+            theme_script: assets::url("theme.js"),
+            favicon: assets::url("favicon.svg"),
+        }
+    }
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout::new()
+    }
 }
 
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    version: &'a str,
+    layout: Layout,
     status: u16,
     title: &'a str,
     message: &'a str,
-}
-
-pub async fn home(state: web::Data<AppState>) -> HttpResponse {
-    render_page(
-        StatusCode::OK,
-        HomePage {
-            version: env!("CARGO_PKG_VERSION"),
-            kroki_url: state.config.kroki_url.as_str(),
-            kinds: &CATALOG,
-        }
-        .render(),
-    )
 }
 
 /// Unknown paths: an HTML page for browsers, Kroki's error body for everything else.
@@ -54,16 +72,14 @@ pub async fn not_found(request: HttpRequest) -> HttpResponse {
 }
 
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    render_page(
-        status,
-        ErrorPage {
-            version: env!("CARGO_PKG_VERSION"),
-            status: status.as_u16(),
-            title,
-            message,
-        }
-        .render(),
-    )
+    let page = ErrorPage {
+        layout: Layout::new(),
+        status: status.as_u16(),
+        title,
+        message,
+    };
+    let nonce = page.layout.nonce.clone();
+    render_page(status, &nonce, page.render())
 }
 
 fn wants_html(request: &HttpRequest) -> bool {
@@ -77,12 +93,16 @@ fn wants_html(request: &HttpRequest) -> bool {
         .is_some_and(|media| media.starts_with("text/html"))
 }
 
-/// Sends a rendered template; a template that fails to render is a 500 page, never a panic.
-fn render_page(status: StatusCode, rendered: Result<String, askama::Error>) -> HttpResponse {
+/// Sends a rendered template; a template that fails to render is a 500, never a panic.
+pub fn render_page(
+    status: StatusCode,
+    nonce: &str,
+    rendered: Result<String, askama::Error>,
+) -> HttpResponse {
     match rendered {
         Ok(html) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
-            .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))
+            .insert_header((header::CONTENT_SECURITY_POLICY, page_csp(nonce)))
             .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
             .insert_header((header::REFERRER_POLICY, "no-referrer"))
             .insert_header((header::CACHE_CONTROL, "no-cache"))
@@ -91,7 +111,35 @@ fn render_page(status: StatusCode, rendered: Result<String, askama::Error>) -> H
             tracing::error!(%error, "template failed to render");
             HttpResponse::InternalServerError()
                 .content_type("text/plain; charset=utf-8")
+                .insert_header((header::CACHE_CONTROL, "no-store"))
                 .body("Internal Server Error: a page failed to render.")
         }
+    }
+}
+
+/// 128 bits from the operating system's random source (a version-4 UUID's random bits), so a
+/// nonce can neither be guessed nor repeat.
+fn nonce() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_differ_and_are_hex() {
+        let (a, b) = (nonce(), nonce());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 32);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn the_policy_allows_no_inline_script() {
+        let csp = page_csp("abc");
+        assert!(csp.contains("script-src 'self';"), "{csp}");
+        assert!(csp.contains("style-src 'self' 'nonce-abc'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
     }
 }

@@ -67,3 +67,33 @@ async fn metrics_count_requests_renders_cache_and_health_without_raw_paths() {
     assert!(text.contains("kroki_web_cache_misses_total "));
     assert!(!text.contains(&encode(secret)) && !text.contains("secret_node_name"));
 }
+
+#[tokio::test]
+async fn the_api_is_described_by_openapi_and_a_readable_page() {
+    let app = spawn_app().await;
+    let response = app.get("/api/openapi.json").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(content_type(&response), "application/json");
+    let document: serde_json::Value = response.json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(document["paths"]["/api/generate"]["post"]["responses"]["400"].is_object());
+    let page = app.get("/api/docs").await;
+    assert_eq!(page.status(), 200);
+    assert!(content_type(&page).starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    for operation in [
+        "POST /api/generate",
+        "GET /{type}/{format}/{encoded}",
+        "GET /health",
+        "GET /metrics",
+    ] {
+        assert!(
+            html.contains(operation),
+            "{operation} missing from the API page"
+        );
+    }
+    assert!(
+        !html.contains("http://") || !html.contains("<script src=\"http"),
+        "no external requests"
+    );
+}

@@ -1,29 +1,84 @@
-//! Pages and assets: real statuses, strict headers.
+//! Pages and assets: real statuses, strict headers, content-hashed assets. The editor's\n//! behaviour is tested in a real browser (tests/browser) and its no-JavaScript path there too.
 
 use crate::helpers::{content_type, header, spawn_app};
 
 #[tokio::test]
-async fn home_page_lists_every_type_with_a_strict_policy() {
+async fn home_page_is_the_editor_of_every_type_with_a_strict_policy() {
     let app = spawn_app().await;
     let response = app.get("/").await;
     assert_eq!(response.status(), 200);
     assert_eq!(content_type(&response), "text/html; charset=utf-8");
     let csp = header(&response, "content-security-policy");
     assert!(
-        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"),
         "{csp}"
     );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
     let html = response.text().await.unwrap();
-    for name in [
-        "plantuml",
-        "c4plantuml",
-        "dot",
-        "excalidraw",
-        "goat",
-        "wireviz",
-    ] {
-        assert!(html.contains(&format!("<code>{name}</code>")), "{name}");
+    for kind in kroki_web::domain::CATALOG.iter() {
+        assert!(
+            html.contains(&format!("<option value=\"{}\"", kind.name)),
+            "{} is not offered",
+            kind.name
+        );
     }
+    assert!(html.contains("<textarea id=\"source\" name=\"source\""));
+    assert!(!html.contains("<script>"), "an inline script");
+    // Aliases open their type.
+    let html = app.get("/?type=dot").await.text().await.unwrap();
+    assert!(html.contains("<option value=\"graphviz\" selected>"));
+}
+
+/// The first `/static/<name>.<hash>.<ext>` URL of a page.
+fn asset_url(html: &str, name: &str, extension: &str) -> String {
+    let start = html
+        .find(&format!("/static/{name}."))
+        .unwrap_or_else(|| panic!("no {name} in the page"));
+    let rest = &html[start..];
+    let end = rest.find(&format!(".{extension}\"")).expect("a quoted URL") + extension.len() + 1;
+    rest[..end].to_owned()
+}
+
+#[tokio::test]
+async fn assets_have_content_hashed_urls_and_long_lifetimes() {
+    let app = spawn_app().await;
+    let html = app.get("/").await.text().await.unwrap();
+    for (name, extension, kind) in [
+        ("style", "css", "text/css; charset=utf-8"),
+        ("editor", "js", "text/javascript; charset=utf-8"),
+        ("theme", "js", "text/javascript; charset=utf-8"),
+        ("favicon", "svg", "image/svg+xml"),
+        ("editor-data", "json", "application/json"),
+    ] {
+        let url = asset_url(&html, name, extension);
+        let hash = url
+            .trim_start_matches(&format!("/static/{name}."))
+            .trim_end_matches(&format!(".{extension}"));
+        assert_eq!(hash.len(), 16, "{url}");
+        let response = app.get(&url).await;
+        assert_eq!(response.status(), 200, "{url}");
+        assert_eq!(content_type(&response), kind, "{url}");
+        assert_eq!(
+            header(&response, "cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        // Another build's hash is gone; the plain name is revalidated on each use.
+        let stale = app
+            .get(&format!("/static/{name}.0123456789abcdef.{extension}"))
+            .await;
+        assert_eq!(stale.status(), 404, "{url}");
+    }
+    let plain = app.get("/static/editor.js").await;
+    assert_eq!(header(&plain, "cache-control"), "no-cache");
+    let etag = header(&plain, "etag");
+    let revalidated = app
+        .client
+        .get(app.url("/static/editor.js"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
 }
 
 #[tokio::test]

@@ -1,0 +1,231 @@
+//! The OpenAPI 3.1 description of the HTTP API, generated from the handlers' annotations (so it
+//! cannot drift from the routes), served as JSON at `/api/openapi.json` and as a readable page at
+//! `/api/docs` rendered by the app itself (no external viewer, no external requests).
+
+use crate::domain::{catalog, OutputFormat};
+use crate::routes::{api, gateway, operations};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use utoipa::{OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kroki-web",
+        description = "Diagrams from text through Kroki: an API for scripts and CI, Kroki's own API \
+                       with caching and limits, and operations endpoints.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    paths(
+        api::generate,
+        api::diagram_types,
+        crate::routes::editor::decode,
+        gateway::get_diagram,
+        gateway::post_with_format,
+        gateway::post_negotiated,
+        gateway::post_root,
+        operations::health,
+        operations::liveness,
+        operations::metrics,
+        openapi_json,
+    ),
+    tags(
+        (name = "API", description = "For scripts and CI: one JSON error shape"),
+        (name = "Kroki-compatible", description = "Kroki 0.32.1's own API, for documentation tools; errors as Kroki gives them, by `Accept`"),
+        (name = "Operations", description = "Health, liveness, metrics, this description"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document, built once: the annotations, with the valid diagram types and formats filled in
+/// from the catalog (the one table of truth) wherever a parameter or field names one.
+pub fn document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut document = ApiDoc::openapi();
+        document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        let mut json = serde_json::to_value(&document).unwrap_or(Value::Null);
+        let types: Vec<&str> = catalog::url_names().collect();
+        let formats: Vec<&str> = OutputFormat::ALL
+            .iter()
+            .map(|format| format.name())
+            .collect();
+        if let Some(paths) = json.get_mut("paths").and_then(Value::as_object_mut) {
+            for operation in paths
+                .values_mut()
+                .filter_map(Value::as_object_mut)
+                .flat_map(|item| item.values_mut())
+            {
+                let parameters = operation
+                    .get_mut("parameters")
+                    .and_then(Value::as_array_mut);
+                for parameter in parameters.into_iter().flatten() {
+                    let values = match parameter.get("name").and_then(Value::as_str) {
+                        Some("type") => &types,
+                        Some("format") => &formats,
+                        _ => continue,
+                    };
+                    parameter["schema"]["enum"] = json!(values);
+                }
+            }
+        }
+        for (schema, field, values) in [
+            ("GenerateRequest", "diagram_type", &types),
+            ("KrokiRootRequest", "diagram_type", &types),
+            ("KrokiRootRequest", "output_format", &formats),
+        ] {
+            if let Some(property) =
+                json.pointer_mut(&format!("/components/schemas/{schema}/properties/{field}"))
+            {
+                property["examples"] = json!(values);
+            }
+        }
+        json
+    })
+}
+
+/// This description.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "Operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object))
+)]
+pub async fn openapi_json() -> actix_web::HttpResponse {
+    static JSON: OnceLock<String> = OnceLock::new();
+    let json = JSON.get_or_init(|| document().to_string());
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "public, max-age=300",
+        ))
+        .body(json.as_str())
+}
+
+/// `POST /api/generate` as JSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GenerateRequest {
+    /// Any URL name or alias of `/api/diagram-types` (letter case and surrounding spaces are forgiven).
+    #[schema(example = "graphviz")]
+    pub diagram_type: String,
+    /// An output format the type supports; by default its SVG, or its first format.
+    #[schema(example = "svg")]
+    pub output_format: Option<String>,
+    #[schema(example = "digraph { a -> b }")]
+    pub diagram_source: String,
+    /// Kroki diagram options: names to strings, numbers or booleans.
+    #[schema(value_type = Option<Object>, example = json!({"theme": "dark"}))]
+    pub diagram_options: Option<BTreeMap<String, Value>>,
+}
+
+/// Every API error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    pub error: ApiErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorDetail {
+    /// The HTTP status, repeated.
+    #[schema(example = 400)]
+    pub status: u16,
+    /// A stable, machine-readable name of the failure.
+    #[schema(example = "unsupported_format")]
+    pub code: String,
+    /// What went wrong, for people; Kroki's own words for `diagram_error`.
+    #[schema(example = "Unsupported output format: pdf for mermaid. Must be one of png or svg.")]
+    pub message: String,
+    /// For `unknown_diagram_type` and `unsupported_format`: what would have been accepted.
+    pub valid_values: Option<Vec<String>>,
+    /// For `companion_unavailable`: the companion that is down…
+    pub companion: Option<String>,
+    /// …and the diagram types that cannot render meanwhile.
+    pub diagram_types: Option<Vec<String>>,
+    /// For errors Kroki answered: its status.
+    pub kroki_status: Option<u16>,
+}
+
+/// Kroki's JSON error body (sent when `Accept` asks for JSON).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KrokiErrorBody {
+    pub error: KrokiErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KrokiErrorDetail {
+    #[schema(example = 400)]
+    pub code: u16,
+    #[schema(example = "Syntax Error? (Assumed diagram type: sequence) (line: 2)")]
+    pub message: String,
+}
+
+/// `POST /{type}[/{format}]` as JSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KrokiDiagramRequest {
+    pub diagram_source: String,
+    /// Used when the path names no format.
+    pub output_format: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub diagram_options: Option<BTreeMap<String, Value>>,
+}
+
+/// `POST /`: everything in the body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KrokiRootRequest {
+    pub diagram_source: String,
+    #[schema(example = "plantuml")]
+    pub diagram_type: String,
+    #[schema(example = "svg")]
+    pub output_format: String,
+    #[schema(value_type = Option<Object>)]
+    pub diagram_options: Option<BTreeMap<String, Value>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_every_public_route_as_openapi_3_1() {
+        let json = document();
+        assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
+        let paths = json["paths"].as_object().unwrap();
+        for path in [
+            "/api/generate",
+            "/api/diagram-types",
+            "/{type}/{format}/{encoded}",
+            "/{type}/{format}",
+            "/{type}",
+            "/",
+            "/health",
+            "/healthz",
+            "/metrics",
+            "/api/openapi.json",
+        ] {
+            assert!(paths.contains_key(path), "{path} is not documented");
+        }
+        assert_eq!(json["info"]["version"], env!("CARGO_PKG_VERSION"));
+        let parameters = &json["paths"]["/{type}/{format}/{encoded}"]["get"]["parameters"];
+        assert_eq!(
+            parameters[0]["schema"]["enum"].as_array().map(Vec::len),
+            Some(31)
+        );
+        assert_eq!(
+            parameters[1]["schema"]["enum"].as_array().map(Vec::len),
+            Some(7)
+        );
+        let schemas = json["components"]["schemas"].as_object().unwrap();
+        for schema in [
+            "ApiErrorBody",
+            "GenerateRequest",
+            "HealthReport",
+            "DiagramTypes",
+            "KrokiErrorBody",
+        ] {
+            assert!(schemas.contains_key(schema), "{schema}");
+        }
+    }
+}
