@@ -31,6 +31,7 @@ use utoipa::{OpenApi, ToSchema};
         operations::metrics,
         openapi_json,
     ),
+    components(schemas(KrokiErrorBody)),
     tags(
         (name = "API", description = "For scripts and CI: one JSON error shape"),
         (name = "Kroki-compatible", description = "Kroki 0.32.1's own API, for documentation tools; errors as Kroki gives them, by `Accept`"),
@@ -71,6 +72,7 @@ pub fn document() -> &'static Value {
                 }
             }
         }
+        add_kroki_compatible_responses(&mut json);
         for (schema, field, values) in [
             ("GenerateRequest", "diagram_type", &types),
             ("KrokiRootRequest", "diagram_type", &types),
@@ -84,6 +86,61 @@ pub fn document() -> &'static Value {
         }
         json
     })
+}
+
+/// The answers every Kroki-compatible route shares, described once: the diagram in any format,
+/// and errors whose body type follows `Accept` as Kroki's do.
+fn add_kroki_compatible_responses(document: &mut Value) {
+    let diagram: serde_json::Map<String, Value> = OutputFormat::ALL
+        .iter()
+        .map(|format| {
+            (
+                format.content_type().to_owned(),
+                json!({"schema": {"type": "string"}}),
+            )
+        })
+        .collect();
+    let error = json!({
+        "text/plain": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"$ref": "#/components/schemas/KrokiErrorBody"}},
+        "text/html": {"schema": {"type": "string"}},
+        "image/svg+xml": {"schema": {"type": "string"}},
+        "image/png": {"schema": {"type": "string"}},
+    });
+    let errors = [
+        (
+            "400",
+            "Kroki's message: bad encoding, unsupported format, a syntax error…",
+        ),
+        ("404", "Unknown diagram type"),
+        ("405", "Only POST is routed here (`Allow: POST`)"),
+        ("413", "The decoded source or the body is over the limit"),
+        ("414", "The request target is over MAX_URI_LENGTH"),
+        ("502", "Kroki unreachable, failing or answering badly"),
+        (
+            "503",
+            "A companion is down, or too many renders are waiting (`Retry-After`)",
+        ),
+        ("504", "Kroki did not answer in time"),
+    ];
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let operations = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter(|operation| operation["tags"][0] == "Kroki-compatible");
+    for operation in operations {
+        let responses = &mut operation["responses"];
+        responses["200"] = json!({
+            "description": "The diagram, as Kroki sends it, with a strong ETag",
+            "content": diagram,
+        });
+        for (status, description) in errors {
+            responses[status] = json!({"description": description, "content": error});
+        }
+    }
 }
 
 /// This description.

@@ -16,8 +16,9 @@ use crate::domain::encoding::{self, java_trim};
 use crate::domain::request::{parse_format, parse_type};
 use crate::domain::{DiagramKind, DiagramOptions, DiagramSource, OutputFormat, RenderRequest};
 use crate::error::{AppError, GatewayError};
-#[allow(unused_imports)] // named in the OpenAPI annotations
-use crate::openapi::{KrokiDiagramRequest, KrokiErrorBody, KrokiRootRequest};
+use crate::openapi::{KrokiDiagramRequest, KrokiRootRequest};
+// The 200 and the error responses every Kroki-compatible route shares are added to the OpenAPI
+// document in one place: `crate::openapi::document`.
 use crate::startup::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -74,18 +75,7 @@ type GatewayResult = Result<HttpResponse, GatewayError>;
             example = "eNpLyUwvSizIUKhWSFTQtVNIUqgFADrsBaY="),
     ),
     responses(
-        (status = 200, description = "The diagram, as Kroki sends it, with a strong ETag", content(
-            (String = "image/svg+xml"), (String = "image/png"), (String = "image/jpeg"), (String = "application/pdf"),
-            (String = "text/plain"), (String = "text/plain; charset=utf-8"), (String = "text/plain; charset=x-user-defined"))),
         (status = 304, description = "`If-None-Match` named this diagram's ETag"),
-        (status = 414, description = "The request target is over MAX_URI_LENGTH", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 400, description = "Kroki's message: bad encoding, unsupported format, a syntax error…", content(
-            (String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 404, description = "Unknown diagram type", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 413, description = "The decoded source or the body is over the limit", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 502, description = "Kroki unreachable, failing or answering badly", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 503, description = "A companion is down, or too many renders are waiting", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 504, description = "Kroki did not answer in time", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
     )
 )]
 pub async fn get_diagram(
@@ -139,18 +129,6 @@ fn decode_source(
     tag = "Kroki-compatible",
     params(("type" = String, Path, description = "A diagram type (URL name) of `/api/diagram-types`, e.g. `graphviz`"), ("format" = String, Path, description = "An output format the type supports, any letter case, e.g. `svg`")),
     request_body(content((String = "text/plain"), (KrokiDiagramRequest = "application/json"))),
-    responses(
-        (status = 200, description = "The diagram, as Kroki sends it, with a strong ETag", content(
-            (String = "image/svg+xml"), (String = "image/png"), (String = "image/jpeg"), (String = "application/pdf"),
-            (String = "text/plain"), (String = "text/plain; charset=utf-8"), (String = "text/plain; charset=x-user-defined"))),
-        (status = 400, description = "Kroki's message: bad encoding, unsupported format, a syntax error…", content(
-            (String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 404, description = "Unknown diagram type", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 413, description = "The decoded source or the body is over the limit", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 502, description = "Kroki unreachable, failing or answering badly", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 503, description = "A companion is down, or too many renders are waiting", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 504, description = "Kroki did not answer in time", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-    )
 )]
 pub async fn post_with_format(
     request: HttpRequest,
@@ -172,18 +150,6 @@ pub async fn post_with_format(
     tag = "Kroki-compatible",
     params(("type" = String, Path, description = "A diagram type (URL name) of `/api/diagram-types`, e.g. `graphviz`")),
     request_body(content((String = "text/plain"), (KrokiDiagramRequest = "application/json"))),
-    responses(
-        (status = 200, description = "The diagram, as Kroki sends it, with a strong ETag", content(
-            (String = "image/svg+xml"), (String = "image/png"), (String = "image/jpeg"), (String = "application/pdf"),
-            (String = "text/plain"), (String = "text/plain; charset=utf-8"), (String = "text/plain; charset=x-user-defined"))),
-        (status = 400, description = "Kroki's message: bad encoding, unsupported format, a syntax error…", content(
-            (String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 404, description = "Unknown diagram type", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 413, description = "The decoded source or the body is over the limit", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 502, description = "Kroki unreachable, failing or answering badly", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 503, description = "A companion is down, or too many renders are waiting", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 504, description = "Kroki did not answer in time", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-    )
 )]
 pub async fn post_negotiated(
     request: HttpRequest,
@@ -247,18 +213,6 @@ async fn post_diagram(
     path = "/",
     tag = "Kroki-compatible",
     request_body(content = KrokiRootRequest, content_type = "application/json"),
-    responses(
-        (status = 200, description = "The diagram, as Kroki sends it, with a strong ETag", content(
-            (String = "image/svg+xml"), (String = "image/png"), (String = "image/jpeg"), (String = "application/pdf"),
-            (String = "text/plain"), (String = "text/plain; charset=utf-8"), (String = "text/plain; charset=x-user-defined"))),
-        (status = 400, description = "Kroki's message: bad encoding, unsupported format, a syntax error…", content(
-            (String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 404, description = "Unknown diagram type", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 413, description = "The decoded source or the body is over the limit", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 502, description = "Kroki unreachable, failing or answering badly", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 503, description = "A companion is down, or too many renders are waiting", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-        (status = 504, description = "Kroki did not answer in time", content((String = "text/plain"), (KrokiErrorBody = "application/json"), (String = "text/html"), (String = "image/svg+xml"), (String = "image/png"))),
-    )
 )]
 pub async fn post_root(
     request: HttpRequest,
