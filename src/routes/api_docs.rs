@@ -8,9 +8,26 @@ use actix_web::HttpResponse;
 use askama::Template;
 use serde_json::Value;
 
+/// A description's text in runs, `code` where the document had `backticks`.
+struct Run {
+    code: bool,
+    text: String,
+}
+
+fn runs(text: &str) -> Vec<Run> {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(index, part)| Run {
+            code: index % 2 == 1,
+            text: part.to_owned(),
+        })
+        .collect()
+}
+
 struct Tag {
     name: String,
-    description: String,
+    description: Vec<Run>,
     operations: Vec<Operation>,
 }
 
@@ -18,7 +35,7 @@ struct Operation {
     anchor: String,
     method: String,
     path: String,
-    summary: String,
+    summary: Vec<Run>,
     parameters: Vec<Parameter>,
     request_types: Vec<String>,
     responses: Vec<Response>,
@@ -28,12 +45,12 @@ struct Parameter {
     name: String,
     location: String,
     required: bool,
-    description: String,
+    description: Vec<Run>,
 }
 
 struct Response {
     status: String,
-    description: String,
+    description: Vec<Run>,
     content_types: Vec<String>,
 }
 
@@ -56,7 +73,7 @@ pub async fn api_docs() -> HttpResponse {
         .flatten()
         .map(|tag| Tag {
             name: text(&tag["name"]),
-            description: text(&tag["description"]),
+            description: runs(&text(&tag["description"])),
             operations: Vec::new(),
         })
         .collect();
@@ -70,7 +87,7 @@ pub async fn api_docs() -> HttpResponse {
                 anchor: format!("{method}-{path}").replace(['/', '{', '}', '.'], "-"),
                 method: method.to_ascii_uppercase(),
                 path: path.clone(),
-                summary: text(&operation["description"]),
+                summary: runs(&text(&operation["description"])),
                 parameters: operation["parameters"]
                     .as_array()
                     .into_iter()
@@ -79,7 +96,7 @@ pub async fn api_docs() -> HttpResponse {
                         name: text(&parameter["name"]),
                         location: text(&parameter["in"]),
                         required: parameter["required"].as_bool().unwrap_or(false),
-                        description: text(&parameter["description"]),
+                        description: runs(&text(&parameter["description"])),
                     })
                     .collect(),
                 request_types: content_types(&operation["requestBody"]),
@@ -89,7 +106,7 @@ pub async fn api_docs() -> HttpResponse {
                     .flatten()
                     .map(|(status, response)| Response {
                         status: status.clone(),
-                        description: text(&response["description"]),
+                        description: runs(&text(&response["description"])),
                         content_types: content_types(response),
                     })
                     .collect(),
@@ -112,4 +129,27 @@ fn content_types(holder: &Value) -> Vec<String> {
         .as_object()
         .map(|content| content.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs;
+
+    #[test]
+    fn backticks_become_code_runs() {
+        let parts: Vec<(bool, String)> = runs("send `a` or `b`!")
+            .into_iter()
+            .map(|r| (r.code, r.text))
+            .collect();
+        assert_eq!(
+            parts,
+            vec![
+                (false, "send ".into()),
+                (true, "a".into()),
+                (false, " or ".into()),
+                (true, "b".into()),
+                (false, "!".into())
+            ]
+        );
+    }
 }
