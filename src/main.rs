@@ -73,18 +73,22 @@ fn check_health() -> ExitCode {
     }
 }
 
+/// Writes the help; a closed pipe (`kroki-web --help | head`) ends it quietly, not in a panic.
 fn print_help() {
-    println!(
-        "kroki-web {}: a web editor, HTTP API and Kroki-compatible gateway in front of Kroki\n",
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let mut text = format!(
+        "kroki-web {}: a web editor, HTTP API and Kroki-compatible gateway in front of Kroki\n\n\
+         Usage: kroki-web [serve]      serve HTTP (the default)\n       \
+         kroki-web healthcheck  exit 0 if the local server answers /healthz, else 1\n\n\
+         Configuration (environment variables):\n",
         env!("CARGO_PKG_VERSION")
     );
-    println!("Usage: kroki-web [serve]      serve HTTP (the default)");
-    println!("       kroki-web healthcheck  exit 0 if the local server answers /healthz, else 1\n");
-    println!("Configuration (environment variables):");
     for setting in SETTINGS {
-        println!(
-            "  {:<24} default {:<26} {}",
+        text.push_str(&format!(
+            "  {:<24} default {:<26} {}\n",
             setting.variable, setting.default, setting.meaning
-        );
+        ));
     }
+    let _ = out.write_all(text.as_bytes());
 }
