@@ -107,14 +107,18 @@ impl ResponseError for GatewayError {
         }
         match self.body_kind() {
             Body::Text => response.content_type("text/plain").body(text),
-            Body::Json => response.content_type("application/json").body(
-                serde_json::json!({"error": {"code": code, "message": message}}).to_string(),
-            ),
-            Body::Html => response.content_type("text/html").body(format!(
-                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Error {code}</title></head>\
-                 <body><h1>Something went wrong</h1><p><code>{code}</code> {}</p></body></html>",
-                escape_markup(&message)
-            )),
+            Body::Json => response
+                .content_type("application/json")
+                .body(serde_json::json!({"error": {"code": code, "message": message}}).to_string()),
+            // Browsers get the app's own error page, with the same status and message.
+            Body::Html => {
+                let title = status.canonical_reason().unwrap_or("Error");
+                let mut page = crate::routes::pages::error_page(status, title, &message);
+                for (name, value) in response.finish().headers() {
+                    page.headers_mut().insert(name.clone(), value.clone());
+                }
+                page
+            }
             Body::Svg => response.content_type("image/svg+xml").body(text_svg(&text)),
             Body::Png => response.content_type("image/png").body(text_png(&text)),
         }
@@ -122,7 +126,7 @@ impl ResponseError for GatewayError {
 }
 
 /// Escapes text for HTML and XML, attributes included.
-pub fn escape_markup(text: &str) -> String {
+fn escape_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -207,7 +211,7 @@ mod tests {
         );
         assert_eq!(
             render("text/html,application/xhtml+xml,*/*;q=0.8").1,
-            "text/html"
+            "text/html; charset=utf-8"
         );
         let (_, svg_type, svg) = render("image/avif,image/webp,image/svg+xml,image/*,*/*;q=0.8");
         assert_eq!(svg_type, "image/svg+xml");
@@ -217,8 +221,17 @@ mod tests {
         let (_, png_type, png) = render("image/png");
         assert_eq!(png_type, "image/png");
         assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
-        let (_, _, html) = render("text/html");
-        assert!(String::from_utf8_lossy(&html).contains("<code>400</code> Syntax Error? &lt;b&gt;"));
+        let (status, html_type, html) = render("text/html");
+        assert_eq!(
+            (status, html_type.as_str()),
+            (400, "text/html; charset=utf-8")
+        );
+        let html = String::from_utf8_lossy(&html);
+        assert!(
+            html.contains("Syntax Error? ") && html.contains("(line: 1)"),
+            "{html}"
+        );
+        assert!(!html.contains("<b>"), "the message is escaped: {html}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ mod kroki_style;
 
 pub use api::ApiError;
 pub use image::text_png;
-pub use kroki_style::{accept_by_preference, escape_markup, GatewayError};
+pub use kroki_style::{accept_by_preference, GatewayError};
 
 use crate::domain::encoding::DecodeError;
 use crate::domain::options::OptionsError;

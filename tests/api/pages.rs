@@ -94,6 +94,26 @@ async fn unknown_pages_are_404_pages_for_browsers() {
     assert_eq!(response.status(), 404);
     assert_eq!(content_type(&response), "text/html; charset=utf-8");
     assert!(response.text().await.unwrap().contains("Page not found"));
+    // Paths shaped like a diagram URL, with an unknown type, are 404 pages for browsers too.
+    for path in ["/no/such/page", "/nothing/svg", "/nothing"] {
+        let response = app
+            .client
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(
+            content_type(&response),
+            "text/html; charset=utf-8",
+            "{path}"
+        );
+        assert!(
+            response.headers().contains_key("content-security-policy"),
+            "{path}"
+        );
+    }
     let missing_asset = app.get("/static/nothing.js").await;
     assert_eq!(missing_asset.status(), 404);
 }
