@@ -40,6 +40,9 @@ lint: ## rustfmt and clippy, as CI runs them
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
+bench: ## Benchmark the app against nginx in front of the same upstream (installs nginx, wrk)
+	scripts/bench.sh
+
 lint-containers: ## hadolint, compose and Kubernetes validation, shellcheck
 	scripts/lint-containers.sh
 

@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""Helpers for scripts/bench.sh (standard library only).
+
+  tools.py ports N                  N free TCP ports on 127.0.0.1, one per line
+  tools.py encode FILE              Kroki's GET encoding of FILE (zlib level 9, URL-safe base64)
+  tools.py wait URL [SECONDS]       poll URL until it answers 200 (exit 1 on timeout)
+  tools.py header URL NAME          the value of response header NAME for a GET of URL
+  tools.py metric URL PREFIX        the value of the first Prometheus sample named PREFIX...
+  tools.py wrkjson FILE             the WRKJSON line of a wrk output (bench/report.lua), as JSON
+  tools.py startup RUNS BINARY      start BINARY (a kroki-web) RUNS times, each on a new free port
+                                    given as PORT, and time each start to the first 200 from
+                                    /healthz; prints JSON with every time and the median
+  tools.py assemble DIR             join DIR/config.json, DIR/runs/*.json, DIR/memory.json and
+                                    DIR/startup.json into one JSON document
+  tools.py report RESULTS.json      print the tables and the PASS/MISS line of every target
+"""
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import zlib
+import base64
+
+
+def free_ports(count):
+    sockets, ports = [], []
+    for _ in range(count):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sockets.append(sock)
+        ports.append(sock.getsockname()[1])
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def encode(path):
+    with open(path, "rb") as file:
+        data = file.read()
+    return base64.urlsafe_b64encode(zlib.compress(data, 9)).decode().rstrip("=")
+
+
+def get(url, timeout=2.0):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.headers, response.read()
+
+
+def wait(url, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if get(url, timeout=1.0)[0] == 200:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.02)
+    return False
+
+
+def metric(url, prefix):
+    _, _, body = get(url)
+    for line in body.decode().splitlines():
+        if line.startswith(prefix) and not line.startswith("#"):
+            return float(line.split()[-1])
+    raise SystemExit(f"no sample {prefix} at {url}")
+
+
+def wrkjson(path):
+    with open(path, encoding="utf-8", errors="replace") as file:
+        for line in file:
+            if line.startswith("WRKJSON "):
+                figures = json.loads(line[len("WRKJSON "):])
+                seconds = figures["duration_us"] / 1e6
+                figures["rps"] = figures["requests"] / seconds if seconds else 0.0
+                figures["errors"] = sum(v for k, v in figures.items() if k.startswith("err_"))
+                return figures
+    raise SystemExit(f"{path}: no WRKJSON line (did wrk fail?)")
+
+
+def healthz_ok(port):
+    """One raw HTTP/1.1 GET /healthz; True on a 200 status line. Never raises."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            return sock.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
+def startup(runs, binary):
+    """Start-to-ready times. The poller retries every 0.2 ms (a refused connect on loopback takes
+    tens of microseconds), so a time is late by at most ~0.3 ms."""
+    times = []
+    for _ in range(runs):
+        port = free_ports(1)[0]
+        env = dict(os.environ, PORT=str(port))
+        started = time.perf_counter()
+        process = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        try:
+            ready = None
+            while time.perf_counter() - started < 10.0:
+                if healthz_ok(port):
+                    ready = time.perf_counter() - started
+                    break
+                if process.poll() is not None:
+                    raise SystemExit(f"{binary} exited with {process.returncode} before ready")
+                time.sleep(0.0002)
+            if ready is None:
+                raise SystemExit(f"{binary} not ready within 10 s")
+            times.append(ready * 1000.0)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        time.sleep(0.2)
+    return {"runs_ms": [round(t, 2) for t in times], "median_ms": round(statistics.median(times), 2)}
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+MIB = 1024 * 1024
+
+
+def ms(us):
+    return us / 1000.0
+
+
+def verdict(ok, text):
+    return f"{'PASS' if ok else 'MISS'}  {text}"
+
+
+def report(path):
+    with open(path, encoding="utf-8") as file:
+        r = json.load(file)
+    runs = r["runs"]
+    lines = []
+    out = lines.append
+    conf = r["config"]
+    out(f"kroki-web benchmark: {conf['connections']} connections, {conf['threads']} wrk threads, "
+        f"{conf['duration_s']} s per run after {conf['warmup_s']} s warm-up; "
+        f"{conf['workers']} workers for the app, nginx and the stand-in; nproc={conf['nproc']}; "
+        f"load average {conf['loadavg_before']} before, {conf['loadavg_after']} after")
+    bad = [name for name, run in runs.items() if run["errors"]]
+    if bad:
+        out("WARNING: runs with errors or non-2xx answers: " + ", ".join(
+            f"{n} ({runs[n]['errors']})" for n in bad))
+    out("")
+
+    def row(label, run, base=None):
+        cells = f"{label:<34} {run['rps']:>10.0f} {ms(run['p50_us']):>8.2f} {ms(run['p99_us']):>8.2f}"
+        if base:
+            cells += (f" {run['rps'] / base['rps']:>9.2f} {run['p50_us'] / base['p50_us']:>8.2f}"
+                      f" {run['p99_us'] / base['p99_us']:>8.2f}")
+        return cells
+
+    header = (f"{'':<34} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
+              f" {'x req/s':>9} {'x p50':>8} {'x p99':>8}")
+
+    app_hit, nginx_hit, post = runs["hit_app"], runs["hit_nginx"], runs["post_app"]
+    out("1. Cache hits: GET /graphviz/svg/<encoded>, the same cached diagram (ratios vs nginx proxy_cache)")
+    out(header)
+    out(row("nginx proxy_cache", nginx_hit, nginx_hit))
+    out(row("kroki-web (cache on)", app_hit, nginx_hit))
+    out("")
+    out("3. POST /api/generate, JSON, the same diagram (hits; ratios vs nginx proxy_cache GET above)")
+    out(header)
+    out(row("kroki-web POST /api/generate", post, nginx_hit))
+    out("")
+
+    direct, nginx_pass, app_miss = runs["miss_direct"], runs["miss_nginx"], runs["miss_app"]
+    out("2. Cache misses: every request goes to the upstream (ratios vs nginx proxy_pass; "
+        "added = minus direct)")
+    out(header + f" {'+p50 ms':>8} {'+p99 ms':>8}")
+
+    def added(run):
+        return f" {ms(run['p50_us'] - direct['p50_us']):>8.2f} {ms(run['p99_us'] - direct['p99_us']):>8.2f}"
+
+    out(row("stand-in directly", direct, nginx_pass) + added(direct))
+    out(row("nginx proxy_pass", nginx_pass, nginx_pass) + added(nginx_pass))
+    out(row("kroki-web (CACHE_MAX_SIZE=0)", app_miss, nginx_pass) + added(app_miss))
+    light = {k: runs.get(k) for k in ("light_direct", "light_nginx", "light_app")}
+    if all(light.values()):
+        out("")
+        out(f"2b. The same misses at light load ({conf['light_connections']} connection, 1 thread): "
+            "latency a proxy adds when nothing queues")
+        out(f"{'':<34} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'+p50 ms':>8} {'+p99 ms':>8}")
+        ld = light["light_direct"]
+        for label, key in (("stand-in directly", "light_direct"), ("nginx proxy_pass", "light_nginx"),
+                           ("kroki-web (CACHE_MAX_SIZE=0)", "light_app")):
+            run = light[key]
+            out(f"{label:<34} {run['rps']:>10.0f} {ms(run['p50_us']):>8.2f} {ms(run['p99_us']):>8.2f}"
+                f" {ms(run['p50_us'] - ld['p50_us']):>8.2f} {ms(run['p99_us'] - ld['p99_us']):>8.2f}")
+    out("")
+
+    mem = r["memory"]
+    budget = mem["fill_budget_bytes"]
+    default_budget = mem["default_budget_bytes"]
+    out("4. kroki-web resident memory (VmRSS; peak = max of 100 ms samples, VmHWM in brackets)")
+    out(f"   idle after start:                 {mem['idle_kib'] / 1024:7.1f} MiB")
+    out(f"   peak under the hit/POST load:     {mem['load_peak_kib'] / 1024:7.1f} MiB "
+        f"[{mem['load_hwm_kib'] / 1024:.1f}]  (cache budget {default_budget / MIB:.0f} MiB)")
+    out(f"   full cache ({budget / MIB:.0f} MiB budget):         {mem['full_kib'] / 1024:7.1f} MiB "
+        f"[peak {mem['fill_peak_kib'] / 1024:.1f}, HWM {mem['fill_hwm_kib'] / 1024:.1f}]; "
+        f"cache weighed {mem['fill_cache_bytes'] / MIB:.1f} MiB in {mem['fill_entries']:.0f} entries "
+        f"after {mem['fill_requests']} distinct POSTs ({mem['fill_posted_bytes'] / MIB:.0f} MiB of renders)")
+    out("")
+    ready = r["startup"]
+    out(f"5. Start to ready (first 200 from /healthz): median {ready['median_ms']:.1f} ms of "
+        f"{len(ready['runs_ms'])} starts {ready['runs_ms']} (poller resolution ~0.3 ms)")
+    out("")
+
+    out("Targets")
+    ratio = app_hit["rps"] / nginx_hit["rps"]
+    out(verdict(ratio >= 1.0 and app_hit["p99_us"] < nginx_hit["p99_us"],
+                f"cache hits: throughput ratio {ratio:.2f} (target >= 1.00, margin {ratio - 1:+.2f}); "
+                f"p99 {ms(app_hit['p99_us']):.2f} ms vs nginx {ms(nginx_hit['p99_us']):.2f} ms "
+                f"(target lower, margin {ms(nginx_hit['p99_us'] - app_hit['p99_us']):+.2f} ms)"))
+    pass_ratio = app_miss["rps"] / nginx_pass["rps"]
+    out(verdict(pass_ratio >= 0.8,
+                f"pass-through throughput ratio {pass_ratio:.2f} of nginx proxy_pass "
+                f"(target >= 0.80, margin {pass_ratio - 0.8:+.2f})"))
+    added_p99 = ms(app_miss["p99_us"] - direct["p99_us"])
+    out(verdict(added_p99 < 1.0,
+                f"pass-through added p99 {added_p99:.2f} ms at {conf['connections']} connections "
+                f"(target < 1 ms, margin {1.0 - added_p99:+.2f} ms; nginx adds "
+                f"{ms(nginx_pass['p99_us'] - direct['p99_us']):.2f} ms)"))
+    if all(light.values()):
+        light_added = ms(light["light_app"]["p99_us"] - light["light_direct"]["p99_us"])
+        out(verdict(light_added < 1.0,
+                    f"pass-through added p99 {light_added:.2f} ms at light load "
+                    f"(target < 1 ms, margin {1.0 - light_added:+.2f} ms)"))
+    idle = mem["idle_kib"] / 1024
+    out(verdict(idle < 30, f"memory idle {idle:.1f} MiB (target < 30 MiB, margin {30 - idle:+.1f} MiB)"))
+    load_peak = max(mem["load_peak_kib"], mem["load_hwm_kib"]) * 1024
+    limit = default_budget + 64 * MIB
+    out(verdict(load_peak <= limit,
+                f"memory peak under load {load_peak / MIB:.1f} MiB (target <= {default_budget / MIB:.0f} "
+                f"+ 64 MiB, margin {(limit - load_peak) / MIB:+.1f} MiB)"))
+    fill_peak = max(mem["full_kib"], mem["fill_peak_kib"], mem["fill_hwm_kib"]) * 1024
+    limit = budget + 64 * MIB
+    full = mem["fill_cache_bytes"] >= 0.9 * budget
+    out(verdict(full and fill_peak <= limit,
+                f"memory with a full cache {fill_peak / MIB:.1f} MiB at most (target <= {budget / MIB:.0f} "
+                f"+ 64 MiB, margin {(limit - fill_peak) / MIB:+.1f} MiB"
+                f"{'' if full else '; the cache did not fill, so this is not proven'})"))
+    out(verdict(ready["median_ms"] < 100,
+                f"ready in {ready['median_ms']:.1f} ms (target < 100 ms, margin "
+                f"{100 - ready['median_ms']:+.1f} ms)"))
+    return "\n".join(lines)
+
+
+def assemble(directory):
+    def load(name):
+        with open(os.path.join(directory, name), encoding="utf-8") as file:
+            return json.load(file)
+
+    runs_dir = os.path.join(directory, "runs")
+    runs = {name[:-5]: load(os.path.join("runs", name))
+            for name in sorted(os.listdir(runs_dir)) if name.endswith(".json")}
+    return {"config": load("config.json"), "runs": runs, "memory": load("memory.json"),
+            "startup": load("startup.json")}
+
+
+def main(argv):
+    if len(argv) < 2:
+        raise SystemExit(__doc__)
+    command, args = argv[1], argv[2:]
+    if command == "ports":
+        print("\n".join(str(p) for p in free_ports(int(args[0]))))
+    elif command == "encode":
+        print(encode(args[0]))
+    elif command == "wait":
+        if not wait(args[0], float(args[1]) if len(args) > 1 else 10.0):
+            raise SystemExit(f"{args[0]} did not answer 200 in time")
+    elif command == "header":
+        _, headers, _ = get(args[0])
+        print(headers.get(args[1], ""))
+    elif command == "metric":
+        print(f"{metric(args[0], args[1]):.0f}")
+    elif command == "wrkjson":
+        print(json.dumps(wrkjson(args[0])))
+    elif command == "startup":
+        print(json.dumps(startup(int(args[0]), args[1])))
+    elif command == "assemble":
+        print(json.dumps(assemble(args[0]), indent=1))
+    elif command == "report":
+        print(report(args[0]))
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

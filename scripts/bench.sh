@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# `make bench`: kroki-web against nginx in front of Kroki, in one run, on this machine.
+#
+# Builds the release binaries (kroki-web and the stand-in Kroki), installs nginx and wrk from
+# Debian if they are missing, then on loopback only:
+#   1. cache hits: kroki-web (cache on) vs nginx proxy_cache, the same cached GET diagram URL;
+#   2. cache misses: kroki-web (CACHE_MAX_SIZE=0) vs nginx proxy_pass vs the stand-in directly,
+#      at the same load and again at light load (1 connection);
+#   3. POST /api/generate (JSON) at the same load, cache hits;
+#   4. kroki-web's resident memory: idle, peak under load, with a full cache;
+#   5. kroki-web's time from process start to the first 200 from /healthz (median of 5).
+# Every contender gets the same wrk load: BENCH_CONNECTIONS connections, BENCH_THREADS threads,
+# BENCH_DURATION seconds after a BENCH_WARMUP-second warm-up run whose figures are discarded.
+# It prints the figures, the ratios and a PASS/MISS line per target of the performance issue,
+# and exits 0 whatever they say (a benchmark, not a test); non-zero only when it cannot run.
+#
+# Settings (environment): BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_DURATION (10),
+# BENCH_WARMUP (2), BENCH_WORKERS (2: app WORKERS, nginx worker_processes and stand-in
+# --workers), BENCH_FILL_BUDGET (64MiB, as bytes), BENCH_OUT (a file to copy the JSON results
+# to), BENCH_SKIP_BUILD=1 (use the binaries already in target/release),
+# BENCH_NGINX_LISTEN_OPTIONS (`reuseport`; empty for nginx's plain `listen`).
+# Everything it starts is stopped, and its temporary directory removed, on exit or Ctrl-C.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_DIR="$ROOT/bench"
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+THREADS=${BENCH_THREADS:-2}
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-2}
+WORKERS=${BENCH_WORKERS:-2}
+LIGHT_CONNECTIONS=1
+FILL_BUDGET=${BENCH_FILL_BUDGET:-$((64 * 1024 * 1024))}
+DEFAULT_BUDGET=$((128 * 1024 * 1024))
+FILL_CONNECTIONS=16
+FILL_ROUND_SECONDS=4
+FILL_MAX_ROUNDS=8
+
+log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+die() {
+    log "error: $*"
+    exit 1
+}
+
+# --- processes and clean-up ------------------------------------------------------------------
+
+WORK=""
+PIDS=()
+
+alive() { # pid: running (not gone, not a zombie waiting to be reaped)
+    local state
+    state=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
+    [[ -n $state && $state != Z ]]
+}
+
+stop() { # pid...: SIGTERM, then SIGKILL whatever still runs after 5 s; reaps them
+    local pid i
+    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "$@"; do
+        for ((i = 0; i < 50; i++)); do
+            alive "$pid" || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    local kept=() known
+    for known in "${PIDS[@]}"; do
+        for pid in "$@"; do [[ $known == "$pid" ]] && continue 2; done
+        kept+=("$known")
+    done
+    PIDS=("${kept[@]}")
+}
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    if ((${#PIDS[@]})); then stop "${PIDS[@]}"; fi
+    if [[ -n $WORK && -d $WORK ]]; then rm -rf "$WORK"; fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- tools -----------------------------------------------------------------------------------
+
+install_tools() {
+    local missing=()
+    command -v wrk >/dev/null || missing+=(wrk)
+    command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+    command -v python3 >/dev/null || missing+=(python3)
+    command -v awk >/dev/null || missing+=(gawk)
+    ((${#missing[@]})) || return 0
+    log "installing ${missing[*]} (Debian packages)"
+    local sudo=()
+    [[ $EUID -eq 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+}
+
+tools() { python3 "$BENCH_DIR/tools.py" "$@"; }
+
+rss_kib() { # pid field: a /proc/PID/status field in KiB (VmRSS, VmHWM)
+    awk -v field="$2:" '$1 == field {print $2}' "/proc/$1/status"
+}
+
+sample_rss() { # pid outfile: VmRSS (KiB) every 100 ms until the process ends or this is stopped
+    local pid=$1 key value _
+    while alive "$pid"; do
+        while read -r key value _; do
+            if [[ $key == VmRSS: ]]; then printf '%s\n' "$value"; fi
+        done <"/proc/$pid/status" 2>/dev/null || true
+        sleep 0.1
+    done >"$2"
+}
+
+max_of() { sort -n "$1" | tail -n 1; }
+
+# --- the contenders --------------------------------------------------------------------------
+
+start_app() { # name port cache_max_size: starts kroki-web, sets APP_PID
+    local name=$1 port=$2 cache=$3
+    env KROKI_URL="http://127.0.0.1:$UPSTREAM_PORT" LISTEN_HOST=127.0.0.1 PORT="$port" \
+        WORKERS="$WORKERS" LOG_LEVEL=warn CACHE_MAX_SIZE="$cache" SHUTDOWN_TIMEOUT=2s \
+        KROKI_COMPANIONS=none "$BIN/kroki-web" >"$WORK/$name.log" 2>&1 &
+    APP_PID=$!
+    PIDS+=("$APP_PID")
+    tools wait "http://127.0.0.1:$port/healthz" 10 || die "kroki-web ($name) did not start: $(tail -n 5 "$WORK/$name.log")"
+}
+
+run_wrk() { # name url script [connections [threads]]: warm-up, then the measured run
+    local name=$1 url=$2 script=$3 connections=${4:-$CONNECTIONS} threads=${5:-$THREADS}
+    local shown=$url
+    ((${#shown} <= 70)) || shown="${url:0:67}..."
+    log "$name: $connections connections, $threads threads, ${WARMUP} s warm-up + ${DURATION} s: $shown"
+    wrk -t"$threads" -c"$connections" -d"${WARMUP}s" -s "$script" "$url" >"$WORK/$name.warmup.txt"
+    wrk -t"$threads" -c"$connections" -d"${DURATION}s" --latency -s "$script" "$url" >"$WORK/$name.txt"
+    tools wrkjson "$WORK/$name.txt" >"$WORK/results/runs/$name.json"
+    grep -qE '"errors": 0[,}]' "$WORK/results/runs/$name.json" ||
+        log "warning: $name had errors or non-2xx answers: $(grep -E 'Non-2xx|Socket errors' "$WORK/$name.txt" | tr '\n' ' ')"
+}
+
+expect_header() { # url header value
+    local got
+    got=$(tools header "$1" "$2")
+    [[ $got == "$3" ]] || die "$1: expected $2: $3, got '$got'"
+}
+
+# --- the run ---------------------------------------------------------------------------------
+
+main() {
+    install_tools
+    cd "$ROOT"
+    if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
+        log "building the release binaries"
+        cargo build --release --locked -p kroki-web -p kroki-standin
+    fi
+    local target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
+    [[ -x $target_dir/release/kroki-web && -x $target_dir/release/kroki-standin ]] ||
+        die "no release binaries in $target_dir/release"
+
+    WORK=$(mktemp -d -t kroki-bench.XXXXXX)
+    # nginx's workers run as nobody when started by root: they must reach the cache directory.
+    chmod 0755 "$WORK"
+    mkdir -p "$WORK/results/runs" "$WORK/nginx/tmp" "$WORK/bin"
+    # A private copy, so a concurrent `cargo build` cannot swap a binary in the middle of a run.
+    BIN="$WORK/bin"
+    cp "$target_dir/release/kroki-web" "$target_dir/release/kroki-standin" "$BIN/"
+
+    local nginx_bin
+    nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+    local ports
+    mapfile -t ports < <(tools ports 6)
+    UPSTREAM_PORT=${ports[0]}
+    local cache_port=${ports[1]} pass_port=${ports[2]} hit_port=${ports[3]} miss_port=${ports[4]} \
+        fill_port=${ports[5]}
+
+    local encoded path
+    encoded=$(tools encode "$BENCH_DIR/diagram.dot")
+    path="/graphviz/svg/$encoded"
+
+    local load_before
+    load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+    log "starting the stand-in Kroki on :$UPSTREAM_PORT ($WORKERS workers)"
+    "$BIN/kroki-standin" --listen "127.0.0.1:$UPSTREAM_PORT" --workers "$WORKERS" --latency-ms 0 \
+        >"$WORK/standin.log" 2>&1 &
+    PIDS+=("$!")
+    tools wait "http://127.0.0.1:$UPSTREAM_PORT/health" 10 || die "the stand-in did not start"
+
+    log "starting nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') (proxy_cache :$cache_port, proxy_pass :$pass_port, $WORKERS workers)"
+    sed -e "s/@WORKERS@/$WORKERS/" -e "s/@UPSTREAM@/127.0.0.1:$UPSTREAM_PORT/" \
+        -e "s/@CACHE_PORT@/$cache_port/" -e "s/@PASS_PORT@/$pass_port/" \
+        -e "s/@LISTEN_OPTIONS@/${BENCH_NGINX_LISTEN_OPTIONS-reuseport}/" \
+        "$BENCH_DIR/nginx.conf.template" >"$WORK/nginx/nginx.conf"
+    "$nginx_bin" -t -q -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" ||
+        die "nginx refused the generated configuration"
+    "$nginx_bin" -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" \
+        -g 'daemon off;' &
+    PIDS+=("$!")
+    tools wait "http://127.0.0.1:$pass_port/health" 10 || die "nginx did not start: $(cat "$WORK/nginx/error.log")"
+
+    # 5. Start to ready, first, while nothing else is busy.
+    log "timing 5 starts of kroki-web to the first 200 from /healthz"
+    env KROKI_URL="http://127.0.0.1:$UPSTREAM_PORT" LISTEN_HOST=127.0.0.1 WORKERS="$WORKERS" \
+        LOG_LEVEL=warn KROKI_COMPANIONS=none SHUTDOWN_TIMEOUT=2s \
+        python3 "$BENCH_DIR/tools.py" startup 5 "$BIN/kroki-web" >"$WORK/results/startup.json"
+
+    # 1 and 3: cache hits, with the app's memory sampled.
+    log "starting kroki-web with the default cache (128 MiB) on :$hit_port"
+    start_app app-hit "$hit_port" 128MiB
+    local hit_pid=$APP_PID
+    sleep 1
+    local idle_kib
+    idle_kib=$(rss_kib "$hit_pid" VmRSS)
+    curl -fsS -o /dev/null "http://127.0.0.1:$hit_port$path"
+    curl -fsS -o /dev/null "http://127.0.0.1:$cache_port$path"
+    expect_header "http://127.0.0.1:$hit_port$path" x-cache HIT
+    expect_header "http://127.0.0.1:$cache_port$path" X-Cache HIT
+    sample_rss "$hit_pid" "$WORK/rss-load.txt" &
+    local sampler=$!
+    PIDS+=("$sampler")
+    # The two hit runs back to back, so both see the same machine; the sampler goes on through
+    # the nginx run (the app is idle then), which does not change the app's peak.
+    run_wrk hit_app "http://127.0.0.1:$hit_port$path" "$BENCH_DIR/get.lua"
+    run_wrk hit_nginx "http://127.0.0.1:$cache_port$path" "$BENCH_DIR/get.lua"
+    expect_header "http://127.0.0.1:$cache_port$path" X-Cache HIT
+    run_wrk post_app "http://127.0.0.1:$hit_port/api/generate" "$BENCH_DIR/generate.lua"
+    stop "$sampler"
+    local load_peak_kib load_hwm_kib
+    load_peak_kib=$(max_of "$WORK/rss-load.txt")
+    load_hwm_kib=$(rss_kib "$hit_pid" VmHWM)
+    stop "$hit_pid"
+
+    # 2: cache misses.
+    log "starting kroki-web with CACHE_MAX_SIZE=0 on :$miss_port"
+    start_app app-miss "$miss_port" 0
+    local miss_pid=$APP_PID
+    expect_header "http://127.0.0.1:$miss_port$path" x-cache MISS
+    run_wrk miss_direct "http://127.0.0.1:$UPSTREAM_PORT$path" "$BENCH_DIR/get.lua"
+    run_wrk miss_nginx "http://127.0.0.1:$pass_port$path" "$BENCH_DIR/get.lua"
+    run_wrk miss_app "http://127.0.0.1:$miss_port$path" "$BENCH_DIR/get.lua"
+    run_wrk light_direct "http://127.0.0.1:$UPSTREAM_PORT$path" "$BENCH_DIR/get.lua" "$LIGHT_CONNECTIONS" 1
+    run_wrk light_nginx "http://127.0.0.1:$pass_port$path" "$BENCH_DIR/get.lua" "$LIGHT_CONNECTIONS" 1
+    run_wrk light_app "http://127.0.0.1:$miss_port$path" "$BENCH_DIR/get.lua" "$LIGHT_CONNECTIONS" 1
+    stop "$miss_pid"
+
+    # 4: a full cache. Distinct ~40 KB renders until the cache weighs at least 95% of its budget,
+    # then one more round, so the cache has also evicted (or refused) entries for a while.
+    log "starting kroki-web with CACHE_MAX_SIZE=$FILL_BUDGET on :$fill_port and filling its cache"
+    start_app app-fill "$fill_port" "$FILL_BUDGET"
+    local fill_pid=$APP_PID
+    sample_rss "$fill_pid" "$WORK/rss-fill.txt" &
+    sampler=$!
+    PIDS+=("$sampler")
+    local round cache_bytes=0 extra=0 fill_requests=0 fill_bytes=0 requests bytes
+    for ((round = 1; round <= FILL_MAX_ROUNDS; round++)); do
+        wrk -t"$THREADS" -c"$FILL_CONNECTIONS" -d"${FILL_ROUND_SECONDS}s" -s "$BENCH_DIR/fill.lua" \
+            "http://127.0.0.1:$fill_port/api/generate" >"$WORK/fill-$round.txt"
+        tools wrkjson "$WORK/fill-$round.txt" >"$WORK/fill-$round.json"
+        grep -qE '"errors": 0[,}]' "$WORK/fill-$round.json" ||
+            die "the fill requests failed: $(grep -E 'Non-2xx|Socket errors' "$WORK/fill-$round.txt" | tr '\n' ' ')"
+        read -r requests bytes < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["requests"], r["bytes"])' "$WORK/fill-$round.json")
+        fill_requests=$((fill_requests + requests))
+        fill_bytes=$((fill_bytes + bytes))
+        cache_bytes=$(tools metric "http://127.0.0.1:$fill_port/metrics" kroki_web_cache_size)
+        log "fill round $round: $requests requests, cache weighs $((cache_bytes / 1024 / 1024)) MiB"
+        if ((cache_bytes * 100 >= FILL_BUDGET * 95)); then
+            extra=$((extra + 1))
+            if ((extra >= 2)); then break; fi
+        fi
+    done
+    sleep 0.5
+    stop "$sampler"
+    local full_kib fill_peak_kib fill_hwm_kib entries
+    full_kib=$(rss_kib "$fill_pid" VmRSS)
+    fill_hwm_kib=$(rss_kib "$fill_pid" VmHWM)
+    fill_peak_kib=$(max_of "$WORK/rss-fill.txt")
+    cache_bytes=$(tools metric "http://127.0.0.1:$fill_port/metrics" kroki_web_cache_size)
+    entries=$(tools metric "http://127.0.0.1:$fill_port/metrics" kroki_web_cache_entries)
+    stop "$fill_pid"
+
+    cat >"$WORK/results/memory.json" <<EOF
+{"idle_kib": $idle_kib, "load_peak_kib": $load_peak_kib, "load_hwm_kib": $load_hwm_kib,
+ "default_budget_bytes": $DEFAULT_BUDGET, "fill_budget_bytes": $FILL_BUDGET,
+ "full_kib": $full_kib, "fill_peak_kib": $fill_peak_kib, "fill_hwm_kib": $fill_hwm_kib,
+ "fill_cache_bytes": $cache_bytes, "fill_entries": $entries, "fill_requests": $fill_requests,
+ "fill_posted_bytes": $fill_bytes}
+EOF
+    cat >"$WORK/results/config.json" <<EOF
+{"connections": $CONNECTIONS, "threads": $THREADS, "duration_s": $DURATION, "warmup_s": $WARMUP,
+ "workers": $WORKERS, "light_connections": $LIGHT_CONNECTIONS, "nproc": $(nproc),
+ "path_length": ${#path}, "loadavg_before": "$load_before",
+ "loadavg_after": "$(cut -d' ' -f1-3 /proc/loadavg)"}
+EOF
+    tools assemble "$WORK/results" >"$WORK/results.json"
+    if [[ -n ${BENCH_OUT:-} ]]; then cp "$WORK/results.json" "$BENCH_OUT"; fi
+    echo
+    tools report "$WORK/results.json"
+}
+
+main "$@"
