@@ -118,6 +118,13 @@ sample_rss() { # pid outfile: VmRSS (KiB) every 100 ms until the process ends or
 
 max_of() { sort -n "$1" | tail -n 1; }
 
+# wrk catches Ctrl-C and exits normally, so bash may not run its INT trap after it; the servers get
+# the same SIGINT and stop. Checking after every wrk run turns that into a prompt exit.
+all_alive() {
+    local pid
+    for pid in "${PIDS[@]}"; do alive "$pid" || die "process $pid has stopped (interrupted?)"; done
+}
+
 # --- the contenders --------------------------------------------------------------------------
 
 start_app() { # name port cache_max_size: starts kroki-web, sets APP_PID
@@ -136,7 +143,9 @@ run_wrk() { # name url script [connections [threads]]: warm-up, then the measure
     ((${#shown} <= 70)) || shown="${url:0:67}..."
     log "$name: $connections connections, $threads threads, ${WARMUP} s warm-up + ${DURATION} s: $shown"
     wrk -t"$threads" -c"$connections" -d"${WARMUP}s" -s "$script" "$url" >"$WORK/$name.warmup.txt"
+    all_alive
     wrk -t"$threads" -c"$connections" -d"${DURATION}s" --latency -s "$script" "$url" >"$WORK/$name.txt"
+    all_alive
     tools wrkjson "$WORK/$name.txt" >"$WORK/results/runs/$name.json"
     grep -qE '"errors": 0[,}]' "$WORK/results/runs/$name.json" ||
         log "warning: $name had errors or non-2xx answers: $(grep -E 'Non-2xx|Socket errors' "$WORK/$name.txt" | tr '\n' ' ')"
@@ -259,6 +268,7 @@ main() {
     for ((round = 1; round <= FILL_MAX_ROUNDS; round++)); do
         wrk -t"$THREADS" -c"$FILL_CONNECTIONS" -d"${FILL_ROUND_SECONDS}s" -s "$BENCH_DIR/fill.lua" \
             "http://127.0.0.1:$fill_port/api/generate" >"$WORK/fill-$round.txt"
+        all_alive
         tools wrkjson "$WORK/fill-$round.txt" >"$WORK/fill-$round.json"
         grep -qE '"errors": 0[,}]' "$WORK/fill-$round.json" ||
             die "the fill requests failed: $(grep -E 'Non-2xx|Socket errors' "$WORK/fill-$round.txt" | tr '\n' ' ')"
