@@ -2,40 +2,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed expectation is a failed test
 
+#[path = "common/binary.rs"]
+mod binary;
+
 use kroki_standin::StandIn;
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
 
 #[tokio::test]
 async fn json_logs_have_one_line_per_request_and_no_sources() {
     let kroki = StandIn::start().await.unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut app = Command::new(env!("CARGO_BIN_EXE_kroki-web"))
-        .env_clear()
-        .env("KROKI_URL", kroki.url())
-        .env("LISTEN_HOST", "127.0.0.1")
-        .env("PORT", port.to_string())
-        .env("WORKERS", "1")
-        .env("LOG_FORMAT", "json")
-        .env("LOG_LEVEL", "info")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let app = binary::start(
+        &kroki.url(),
+        &[("LOG_FORMAT", "json"), ("LOG_LEVEL", "info")],
+        Stdio::piped(),
+    )
+    .await;
+    let mut process = app.process;
+    let base = app.base.clone();
     let client = reqwest::Client::new();
-    let started = Instant::now();
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the app did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     let secret = "digraph { top_secret_node }";
     let encoded = kroki_web::domain::encoding::encode(secret);
     let response = client
@@ -55,15 +40,12 @@ async fn json_logs_have_one_line_per_request_and_no_sources() {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
-    Command::new("kill")
-        .args(["-TERM", &app.id().to_string()])
-        .status()
-        .unwrap();
-    let lines: Vec<String> = BufReader::new(app.stdout.take().unwrap())
+    binary::terminate(process.id());
+    let lines: Vec<String> = BufReader::new(process.stdout.take().unwrap())
         .lines()
         .map_while(Result::ok)
         .collect();
-    app.wait().unwrap();
+    process.wait().unwrap();
 
     let records: Vec<serde_json::Value> = lines
         .iter()
