@@ -5,7 +5,7 @@
 //! for the same key share one Kroki request. Misses beyond `RENDER_CONCURRENCY` wait up to
 //! `RENDER_QUEUE_TIMEOUT` for a slot, then get 503 with `Retry-After`.
 
-use crate::cache::{CacheKey, CachedRender, RenderCache};
+use crate::cache::{CacheKey, CachedRender, RenderCache, UrlIndex};
 use crate::config::Config;
 use crate::domain::RenderRequest;
 use crate::error::AppError;
@@ -38,6 +38,7 @@ enum RenderFailure {
 pub struct Renderer {
     kroki: KrokiClient,
     cache: RenderCache,
+    urls: UrlIndex,
     slots: Semaphore,
     queue_timeout: Duration,
     in_flight: AtomicI64,
@@ -47,9 +48,11 @@ pub struct Renderer {
 
 impl Renderer {
     pub fn new(config: &Config, kroki: KrokiClient, metrics: Arc<Metrics>) -> Renderer {
+        let cache = RenderCache::new(config.cache_max_size, config.cache_ttl);
         Renderer {
             kroki,
-            cache: RenderCache::new(config.cache_max_size, config.cache_ttl),
+            urls: UrlIndex::new(cache.is_enabled()),
+            cache,
             slots: Semaphore::new(config.render_concurrency),
             queue_timeout: config.render_queue_timeout,
             in_flight: AtomicI64::new(0),
@@ -91,6 +94,22 @@ impl Renderer {
                 },
             }),
         }
+    }
+
+    /// The cached diagram for `key`, without rendering.
+    pub async fn cached(&self, key: CacheKey) -> Option<Diagram> {
+        let render = self.cache.get(&key).await?;
+        Some(Diagram {
+            bytes: render.bytes,
+            content_type: render.content_type,
+            etag: key.etag(),
+            cache_hit: true,
+        })
+    }
+
+    /// Which content address each Kroki GET URL already rendered decoded to.
+    pub fn urls(&self) -> &UrlIndex {
+        &self.urls
     }
 
     async fn render_upstream(

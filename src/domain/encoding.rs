@@ -8,6 +8,7 @@
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, Engine, GeneralPurpose, GeneralPurposeConfig};
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use std::cell::RefCell;
 use thiserror::Error;
 
 /// URL-safe base64 that reads padded and unpadded input alike, as `java.util.Base64` does.
@@ -95,7 +96,32 @@ fn deflate(input: &[u8], zlib_header: bool) -> Vec<u8> {
 /// Inflates `input`, producing at most `limit` bytes. Stops as soon as the output would exceed
 /// the limit, so memory and time are bounded by the limit, never by the compression ratio.
 fn inflate(input: &[u8], zlib_header: bool, limit: usize) -> Result<Vec<u8>, DecodeError> {
-    let mut decompressor = Decompress::new(zlib_header);
+    INFLATERS.with(|inflaters| {
+        let mut inflaters = inflaters.borrow_mut();
+        let slot = &mut inflaters[usize::from(zlib_header)];
+        let decompressor = match slot {
+            Some(decompressor) => {
+                decompressor.reset(zlib_header);
+                decompressor
+            }
+            None => slot.insert(Decompress::new(zlib_header)),
+        };
+        inflate_with(decompressor, input, limit)
+    })
+}
+
+thread_local! {
+    /// One inflater per thread and stream kind (raw deflate, zlib), reset between streams: a
+    /// new one zeroes tens of kilobytes of state, which cost more than inflating a typical
+    /// diagram (see docs/benchmarks.md).
+    static INFLATERS: RefCell<[Option<Decompress>; 2]> = const { RefCell::new([None, None]) };
+}
+
+fn inflate_with(
+    decompressor: &mut Decompress,
+    input: &[u8],
+    limit: usize,
+) -> Result<Vec<u8>, DecodeError> {
     let mut out: Vec<u8> = Vec::with_capacity(input.len().saturating_mul(4).min(limit) + 1);
     loop {
         if out.len() == out.capacity() {

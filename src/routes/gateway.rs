@@ -11,8 +11,9 @@ use super::responses::{
     diagram_response, etag_matches, immutable_cache_control, not_modified, Disposition,
     POST_CACHE_CONTROL,
 };
-use crate::cache::CacheKey;
+use crate::cache::{CacheKey, UrlDigest};
 use crate::domain::encoding::{self, java_trim};
+use crate::domain::options::HEADER_PREFIX;
 use crate::domain::request::{parse_format, parse_type};
 use crate::domain::{DiagramKind, DiagramOptions, DiagramSource, OutputFormat, RenderRequest};
 use crate::error::{AppError, GatewayError};
@@ -83,6 +84,27 @@ pub async fn get_diagram(
     path: web::Path<(String, String, String)>,
     state: web::Data<AppState>,
 ) -> GatewayResult {
+    // A URL rendered before: its content address is known, so no decoding is needed.
+    let url = UrlDigest::of(
+        request.path(),
+        request.query_string(),
+        request.headers(),
+        HEADER_PREFIX,
+    );
+    if let Some(key) = state.renderer.urls().get(&url) {
+        let cache_control = immutable_cache_control(state.config.http_cache_max_age);
+        let etag = key.etag();
+        if etag_matches(request.headers(), &etag) {
+            return Ok(not_modified(&etag, &cache_control));
+        }
+        if let Some(diagram) = state.renderer.cached(key).await {
+            return Ok(diagram_response(
+                &diagram,
+                Disposition::None,
+                &cache_control,
+            ));
+        }
+    }
     let (type_name, path_format, path_encoded) = path.into_inner();
     let fail = |error: AppError| GatewayError::new(error, &request);
     let kind = parse_type(&type_name).map_err(|_| fail(AppError::NotFound))?;
@@ -100,7 +122,18 @@ pub async fn get_diagram(
     let mut options = DiagramOptions::new();
     add_query_options(&mut options, &pairs, RESERVED_QUERY).map_err(fail)?;
     add_header_options(&mut options, request.headers()).map_err(fail)?;
-    render(&request, &state, kind, format, source, options).await
+    let render_request = RenderRequest {
+        kind,
+        format,
+        source,
+        options,
+    };
+    let key = CacheKey::of(&render_request);
+    let response = render_keyed(&request, &state, &render_request, key).await?;
+    if response.status().is_success() {
+        state.renderer.urls().remember(url, key);
+    }
+    Ok(response)
 }
 
 /// Decodes a GET source as Kroki does, trimming it unless the type is whitespace-sensitive.
@@ -265,6 +298,16 @@ async fn render(
         options,
     };
     let key = CacheKey::of(&render_request);
+    render_keyed(request, state, &render_request, key).await
+}
+
+/// `render` with the content address already computed.
+async fn render_keyed(
+    request: &HttpRequest,
+    state: &AppState,
+    render_request: &RenderRequest,
+    key: CacheKey,
+) -> GatewayResult {
     let cache_control = if request.method() == Method::GET {
         immutable_cache_control(state.config.http_cache_max_age)
     } else {
@@ -276,7 +319,7 @@ async fn render(
     }
     let diagram = state
         .renderer
-        .render_keyed(&render_request, key)
+        .render_keyed(render_request, key)
         .await
         .map_err(|error| GatewayError::new(error, request))?;
     Ok(diagram_response(

@@ -49,6 +49,50 @@ async fn one_diagram_through_every_route_is_one_render_and_one_etag() {
 }
 
 #[tokio::test]
+async fn repeated_get_urls_are_hits_and_options_or_expiry_still_count() {
+    let app = spawn_app_with(&[("CACHE_TTL", "1s")]).await;
+    let path = format!("/graphviz/svg/{}", encode("digraph { url -> index }"));
+    let first = app.get(&path).await;
+    let (etag, body) = (header(&first, "etag"), first.bytes().await.unwrap());
+    let again = app.get(&path).await;
+    assert_eq!(
+        (header(&again, "x-cache"), header(&again, "etag")),
+        ("HIT".into(), etag.clone())
+    );
+    assert_eq!(again.bytes().await.unwrap(), body);
+    assert_eq!(app.renders().len(), 1);
+
+    // The same URL with an option header is another diagram; the same option from the query
+    // string is that same other diagram.
+    let themed = app
+        .client
+        .get(app.url(&path))
+        .header("Kroki-Diagram-Options-Theme", "dark")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&themed, "x-cache"), "MISS");
+    let themed_etag = header(&themed, "etag");
+    assert_ne!(themed_etag, etag);
+    let from_query = app.get(&format!("{path}?theme=dark")).await;
+    assert_eq!(
+        (header(&from_query, "x-cache"), header(&from_query, "etag")),
+        ("HIT".into(), themed_etag)
+    );
+    assert_eq!(app.renders().len(), 2);
+
+    // Once the render has expired, the remembered URL is rendered again, not answered empty.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let expired = app.get(&path).await;
+    assert_eq!(
+        (expired.status().as_u16(), header(&expired, "x-cache")),
+        (200, "MISS".into())
+    );
+    assert_eq!(expired.bytes().await.unwrap(), body);
+    assert_eq!(app.renders().len(), 3);
+}
+
+#[tokio::test]
 async fn if_none_match_gets_304_without_touching_kroki() {
     let app = spawn_app().await;
     let path = format!("/graphviz/svg/{}", encode("digraph { never -> rendered }"));

@@ -5,12 +5,18 @@
 //! `/api/generate` or any Kroki-compatible route (GET or POST, padded or not) is one entry. The
 //! same digest is the response's strong ETag. Only successful renders are stored. moka's
 //! admission and eviction policy (TinyLFU) keeps hot entries when the byte budget is full.
+//!
+//! `url_index` remembers which content address a Kroki GET URL decoded to, so a repeated GET is
+//! answered from the cache without decoding its URL again.
+
+mod url_index;
+
+pub use url_index::{UrlDigest, UrlIndex};
 
 use crate::domain::RenderRequest;
 use actix_web::web::Bytes;
 use moka::future::Cache;
 use moka::notification::RemovalCause;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,10 +48,13 @@ impl CacheKey {
 
     /// A strong ETag: the first 128 bits of the digest in hex, quoted.
     pub fn etag(&self) -> String {
+        // By table rather than `write!`: this runs on every diagram response.
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut etag = String::with_capacity(34);
         etag.push('"');
         for byte in &self.0[..16] {
-            let _ = write!(etag, "{byte:02x}");
+            etag.push(char::from(HEX[usize::from(byte >> 4)]));
+            etag.push(char::from(HEX[usize::from(byte & 0x0f)]));
         }
         etag.push('"');
         etag
@@ -99,6 +108,14 @@ impl RenderCache {
 
     pub fn is_enabled(&self) -> bool {
         self.entries.is_some()
+    }
+
+    /// The cached render for `key`, if there is one (counted as a hit; a miss is counted by
+    /// the render that follows it).
+    pub async fn get(&self, key: &CacheKey) -> Option<CachedRender> {
+        let value = self.entries.as_ref()?.get(key).await?;
+        self.counters.hits.fetch_add(1, Ordering::Relaxed);
+        Some(value)
     }
 
     /// The cached render for `key`, or the result of `render`, which runs once however many
@@ -195,6 +212,20 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.etag(), b.etag());
         assert_eq!(a.etag().len(), 34);
+    }
+
+    #[test]
+    fn etag_is_the_quoted_hex_of_the_first_half_of_the_digest() {
+        let key = CacheKey([0xa5; 32]);
+        assert_eq!(key.etag(), format!("\"{}\"", "a5".repeat(16)));
+        let mut bytes = [0u8; 32];
+        bytes[0] = 0x0f;
+        bytes[15] = 0xf0;
+        bytes[16] = 0xff;
+        assert_eq!(
+            CacheKey(bytes).etag(),
+            format!("\"0f{}f0\"", "00".repeat(14))
+        );
     }
 
     #[test]
