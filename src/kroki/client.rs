@@ -7,15 +7,26 @@
 
 use super::error::KrokiError;
 use crate::config::Config;
-use crate::domain::RenderRequest;
+use crate::domain::{DiagramOptions, RenderRequest};
 use actix_web::web::Bytes;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
-use reqwest::{redirect, Client, Response, StatusCode};
+use reqwest::{redirect, Client, Response, StatusCode, Url};
+use serde::Serialize;
 use std::time::{Duration, Instant};
+
+/// Kroki's JSON render request.
+#[derive(Serialize)]
+struct RenderBody<'a> {
+    diagram_source: &'a str,
+    diagram_options: &'a DiagramOptions,
+}
 
 #[derive(Debug, Clone)]
 pub struct KrokiClient {
     http: Client,
+    /// `KROKI_URL` as configured, for building render URLs.
+    base: Url,
+    /// The same without its trailing slash, for messages and the health URL.
     base_url: String,
     timeout: Duration,
     max_response_size: usize,
@@ -50,6 +61,7 @@ impl KrokiClient {
             .build()?;
         Ok(KrokiClient {
             http,
+            base: config.kroki_url.clone(),
             base_url: config.kroki_url.as_str().trim_end_matches('/').to_owned(),
             timeout: config.kroki_timeout,
             max_response_size: config.max_response_size,
@@ -71,18 +83,18 @@ impl KrokiClient {
         request: &RenderRequest,
         timeout: Duration,
     ) -> Result<Rendered, KrokiError> {
-        let url = format!(
-            "{}/{}/{}",
-            self.base_url,
-            request.kind.name,
-            request.format.name()
-        );
-        let body = serde_json::json!({
-            "diagram_source": request.source.as_str(),
-            "diagram_options": request.options.to_json(),
-        });
+        let url = self.render_url(request);
+        // Serialised straight from borrowed fields: no intermediate JSON value, no copy of the
+        // source before the body itself.
+        let body = serde_json::to_vec(&RenderBody {
+            diagram_source: request.source.as_str(),
+            diagram_options: &request.options,
+        })
+        .map_err(|error| KrokiError::BrokenResponse {
+            detail: format!("cannot encode the render request: {error}"),
+        })?;
         let started = Instant::now();
-        let mut post = self.http.post(&url);
+        let mut post = self.http.post(url);
         if let Some(id) = crate::request_id::current() {
             post = post.header(crate::request_id::HEADER, id);
         }
@@ -90,7 +102,7 @@ impl KrokiClient {
             .timeout(timeout)
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, "application/json")
-            .body(body.to_string())
+            .body(body)
             .send()
             .await
             .map_err(|error| self.transport_error(&error, started))?;
@@ -119,6 +131,19 @@ impl KrokiClient {
                 message,
             },
         })
+    }
+
+    /// `{KROKI_URL}/{type}/{format}`, built from the URL parsed at start-up rather than parsed
+    /// again for every render.
+    fn render_url(&self, request: &RenderRequest) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments
+                .pop_if_empty()
+                .push(request.kind.name)
+                .push(request.format.name());
+        }
+        url
     }
 
     /// Asks Kroki's own `/health` (which checks nothing but that Kroki answers).
@@ -258,7 +283,66 @@ fn error_message(body: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::error_message;
+    use super::{error_message, KrokiClient, RenderBody};
+    use crate::config::Config;
+    use crate::domain::request::{parse_format, parse_type};
+    use crate::domain::{DiagramOptions, DiagramSource, RenderRequest};
+
+    fn client(kroki_url: &str) -> KrokiClient {
+        let url = kroki_url.to_owned();
+        let config =
+            Config::from_lookup(|name| (name == "KROKI_URL").then(|| url.clone())).unwrap();
+        KrokiClient::new(&config).unwrap()
+    }
+
+    fn request(options: DiagramOptions) -> RenderRequest {
+        let kind = parse_type("dot").unwrap();
+        RenderRequest {
+            kind,
+            format: parse_format(kind, "SVG").unwrap(),
+            source: DiagramSource::parse("digraph { \"a\" }".into(), 1024).unwrap(),
+            options,
+        }
+    }
+
+    #[test]
+    fn render_urls_keep_the_configured_base_path() {
+        let cases = [
+            ("http://kroki:8000", "http://kroki:8000/graphviz/svg"),
+            ("http://kroki:8000/", "http://kroki:8000/graphviz/svg"),
+            (
+                "https://example.test/base/",
+                "https://example.test/base/graphviz/svg",
+            ),
+            (
+                "http://[::1]:8000/a/b",
+                "http://[::1]:8000/a/b/graphviz/svg",
+            ),
+        ];
+        for (base, expected) in cases {
+            let url = client(base).render_url(&request(DiagramOptions::new()));
+            assert_eq!(url.as_str(), expected, "KROKI_URL={base}");
+        }
+    }
+
+    #[test]
+    fn the_render_body_is_krokis_json() {
+        let mut options = DiagramOptions::new();
+        options.insert_text("theme", "dark").unwrap();
+        let request = request(options);
+        let body = serde_json::to_value(RenderBody {
+            diagram_source: request.source.as_str(),
+            diagram_options: &request.options,
+        })
+        .unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "diagram_source": "digraph { \"a\" }",
+                "diagram_options": {"theme": "dark"},
+            })
+        );
+    }
 
     #[test]
     fn reads_kroki_messages_in_every_shape() {
