@@ -3,6 +3,8 @@
 //! message that names the variable.
 
 use crate::domain::Companion;
+use crate::rate_limit::{parse_trusted_proxies, RateLimitSetting};
+use ipnet::IpNet;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -46,6 +48,13 @@ pub struct Config {
     pub workers: usize,
     /// `SHUTDOWN_TIMEOUT`: how long requests in flight may finish after SIGTERM.
     pub shutdown_timeout: Duration,
+    /// `CLIENT_REQUEST_TIMEOUT`: how long a client has to send its request head (slow clients
+    /// are dropped after it).
+    pub client_request_timeout: Duration,
+    /// `RATE_LIMIT` and `RATE_LIMIT_BURST`: requests per client address (`None`: off).
+    pub rate_limit: Option<RateLimitSetting>,
+    /// `TRUSTED_PROXIES`: peers whose `X-Forwarded-For` names the client for the rate limit.
+    pub trusted_proxies: Vec<IpNet>,
     /// `LOG_LEVEL`: a level or tracing filter directive.
     pub log_level: String,
     /// `LOG_FORMAT`: `text` or `json`.
@@ -92,6 +101,10 @@ pub const SETTINGS: &[Setting] = &[
     Setting { variable: "HTTP_CACHE_MAX_AGE", default: "30d", meaning: "`Cache-Control` lifetime of the content-addressed `GET /{type}/{format}/{encoded}` URLs" },
     Setting { variable: "WORKERS", default: "number of cores", meaning: "HTTP worker threads" },
     Setting { variable: "SHUTDOWN_TIMEOUT", default: "30s", meaning: "Grace period for requests in flight after SIGTERM" },
+    Setting { variable: "CLIENT_REQUEST_TIMEOUT", default: "10s", meaning: "Time a client has to send its request head; slower clients (slowloris) are disconnected" },
+    Setting { variable: "RATE_LIMIT", default: "off", meaning: "Requests per client address, such as `20/s`, `600/min` or `10000/h`; above it 429 with `Retry-After` (health, metrics and static assets are never limited)" },
+    Setting { variable: "RATE_LIMIT_BURST", default: "the rate's count", meaning: "Requests a quiet client may send at once before `RATE_LIMIT` applies" },
+    Setting { variable: "TRUSTED_PROXIES", default: "none", meaning: "Proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` names the client for `RATE_LIMIT`" },
     Setting { variable: "LOG_LEVEL", default: "info", meaning: "Log level (`error` … `trace`) or a tracing filter such as `kroki_web=debug,info`" },
     Setting { variable: "LOG_FORMAT", default: "text", meaning: "`text` for readable lines, `json` for one JSON object per line" },
 ];
@@ -161,6 +174,19 @@ impl Config {
                     }
                 })?,
             shutdown_timeout: read("SHUTDOWN_TIMEOUT").parse_with("30s", parse_duration)?,
+            client_request_timeout: read("CLIENT_REQUEST_TIMEOUT")
+                .parse_with("10s", parse_duration)?,
+            rate_limit: {
+                let burst = lookup("RATE_LIMIT_BURST").filter(|v| !v.trim().is_empty());
+                read("RATE_LIMIT").parse_with("off", |v| {
+                    if v.eq_ignore_ascii_case("off") {
+                        Ok(None)
+                    } else {
+                        RateLimitSetting::parse(v, burst.as_deref()).map(Some)
+                    }
+                })?
+            },
+            trusted_proxies: read("TRUSTED_PROXIES").parse_with("none", parse_trusted_proxies)?,
             log_level: read("LOG_LEVEL").parse_with("info", |v| Ok(v.to_owned()))?,
             log_format: read("LOG_FORMAT").parse_with("text", |v| {
                 match v.to_ascii_lowercase().as_str() {
@@ -294,6 +320,9 @@ mod tests {
         assert_eq!(config.cache_ttl, None);
         assert_eq!(config.render_concurrency, 32);
         assert_eq!(config.http_cache_max_age, Duration::from_secs(30 * 86400));
+        assert_eq!(config.client_request_timeout, Duration::from_secs(10));
+        assert_eq!(config.rate_limit, None);
+        assert!(config.trusted_proxies.is_empty());
         for setting in SETTINGS {
             if setting
                 .default
@@ -336,6 +365,10 @@ mod tests {
             ("SHUTDOWN_TIMEOUT", "2s"),
             ("LOG_LEVEL", "debug"),
             ("LOG_FORMAT", "JSON"),
+            ("CLIENT_REQUEST_TIMEOUT", "2s"),
+            ("RATE_LIMIT", "600/min"),
+            ("RATE_LIMIT_BURST", "20"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8,::1"),
         ])
         .expect("valid");
         assert_eq!(config.listen_address().to_string(), "127.0.0.1:9000");
@@ -357,6 +390,17 @@ mod tests {
         assert_eq!(config.shutdown_timeout, Duration::from_secs(2));
         assert_eq!(config.log_level, "debug");
         assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.client_request_timeout, Duration::from_secs(2));
+        let rate_limit = config.rate_limit.expect("a rate limit");
+        assert_eq!(
+            (
+                rate_limit.count.get(),
+                rate_limit.period,
+                rate_limit.burst.get()
+            ),
+            (600, Duration::from_secs(60), 20)
+        );
+        assert_eq!(config.trusted_proxies.len(), 2);
         assert!(config_none_companions());
     }
 
@@ -382,6 +426,10 @@ mod tests {
             ("CACHE_TTL", "forever"),
             ("RENDER_CONCURRENCY", "0"),
             ("LOG_FORMAT", "xml"),
+            ("CLIENT_REQUEST_TIMEOUT", "0s"),
+            ("RATE_LIMIT", "fast"),
+            ("RATE_LIMIT", "10/week"),
+            ("TRUSTED_PROXIES", "proxy.internal"),
         ];
         for (variable, value) in cases {
             let error = config(&[(variable, value)]).expect_err(value);

@@ -116,6 +116,10 @@ fn add_kroki_compatible_responses(document: &mut Value) {
         ("405", "Only POST is routed here (`Allow: POST`)"),
         ("413", "The decoded source or the body is over the limit"),
         ("414", "The request target is over MAX_URI_LENGTH"),
+        (
+            "429",
+            "Over RATE_LIMIT for this client address (`Retry-After`)",
+        ),
         ("502", "Kroki unreachable, failing or answering badly"),
         (
             "503",

@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::health::HealthChecker;
 use crate::kroki::KrokiClient;
 use crate::metrics::Metrics;
+use crate::rate_limit::RateLimiter;
 use crate::renderer::Renderer;
 use crate::routes;
 use actix_web::dev::Server;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub renderer: Renderer,
     pub health: HealthChecker,
     pub metrics: Arc<Metrics>,
+    /// `None` unless `RATE_LIMIT` is set.
+    pub rate_limiter: Option<RateLimiter>,
 }
 
 #[derive(Debug, Error)]
@@ -52,6 +55,9 @@ impl Application {
         let state = web::Data::new(AppState {
             health: HealthChecker::new(&config, kroki.clone()),
             renderer: Renderer::new(&config, kroki, Arc::clone(&metrics)),
+            rate_limiter: config
+                .rate_limit
+                .map(|setting| RateLimiter::new(setting, config.trusted_proxies.clone())),
             config: config.clone(),
             metrics,
         });
@@ -59,15 +65,17 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(routes::configure)
+                .wrap(from_fn(routes::middleware::catch_panic))
                 .wrap(Compress::default())
                 // Several Kroki clients send `//plantuml/svg/…` when their URL ends in `/`.
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+                .wrap(from_fn(routes::middleware::rate_limit))
                 .wrap(from_fn(routes::middleware::limit_uri_length))
                 .wrap(from_fn(routes::middleware::request_context))
         })
         .workers(config.workers)
         // Slow clients get a bounded time to send their request head.
-        .client_request_timeout(Duration::from_secs(10))
+        .client_request_timeout(config.client_request_timeout)
         .client_disconnect_timeout(Duration::from_secs(2))
         .keep_alive(Duration::from_secs(75))
         .shutdown_timeout(config.shutdown_timeout.as_secs().max(1))

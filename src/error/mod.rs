@@ -45,6 +45,11 @@ pub enum AppError {
     UriTooLong { limit: usize },
     #[error("Too many renders are waiting for Kroki; try again shortly.")]
     Overloaded { retry_after_secs: u64 },
+    #[error("Too many requests from this address; try again in {retry_after_secs} s.")]
+    RateLimited { retry_after_secs: u64 },
+    /// A bug: the handler panicked. The details are in the log, under the request id.
+    #[error("The server failed while answering this request (request id {request_id}).")]
+    Internal { request_id: String },
 }
 
 impl AppError {
@@ -71,6 +76,8 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::UriTooLong { .. } => 414,
             AppError::Overloaded { .. } => 503,
+            AppError::RateLimited { .. } => 429,
+            AppError::Internal { .. } => 500,
         };
         StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY)
     }
@@ -93,6 +100,8 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::UriTooLong { .. } => "uri_too_long",
             AppError::Overloaded { .. } => "overloaded",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Internal { .. } => "internal_error",
         }
     }
 
@@ -121,7 +130,8 @@ impl AppError {
     /// Seconds to send in `Retry-After`, for the statuses that invite a retry.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AppError::Overloaded { retry_after_secs } => Some(*retry_after_secs),
+            AppError::Overloaded { retry_after_secs }
+            | AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
             AppError::Kroki(KrokiError::CompanionUnavailable { .. }) => Some(10),
             _ => None,
         }

@@ -53,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 404, description = "No such API route", body = ApiErrorBody),
         (status = 413, description = "Source or body too large", body = ApiErrorBody),
         (status = 415, description = "Unsupported Content-Type", body = ApiErrorBody),
+        (status = 429, description = "Over RATE_LIMIT for this client address (`Retry-After`)", body = ApiErrorBody),
         (status = 502, description = "Kroki unreachable, failing or answering badly", body = ApiErrorBody),
         (status = 503, description = "A companion is down, or too many renders are waiting", body = ApiErrorBody),
         (status = 504, description = "Kroki did not answer in time", body = ApiErrorBody),
