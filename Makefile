@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run run-standin test test-rust test-browser lint fmt setup assets bench docker-build docker-test lint-containers container-smoke check-openapi help
+.PHONY: run run-standin test test-rust test-browser lint fmt setup assets bench loadtest fuzz deny docker-build docker-test lint-containers container-smoke check-openapi help
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -42,6 +42,15 @@ fmt: ## Format the code
 
 bench: ## Benchmark the app against nginx in front of the same upstream (installs nginx, wrk)
 	scripts/bench.sh
+
+loadtest: ## Bounded load test: 256 connections, >= 100,000 requests, hits/misses/errors (docs/loadtest.md)
+	scripts/loadtest.sh
+
+fuzz: ## Run each cargo-fuzz target for FUZZ_SECONDS (default 600) seconds (docs/fuzzing.md)
+	scripts/fuzz.sh $(or $(FUZZ_SECONDS),600)
+
+deny: ## cargo deny: licences, bans and sources of the dependency tree (deny.toml)
+	cargo deny check licenses bans sources
 
 lint-containers: ## hadolint, compose and Kubernetes validation, shellcheck
 	scripts/lint-containers.sh

@@ -10,6 +10,7 @@ need shellcheck shellcheck
 need bwrap bubblewrap
 need setpriv util-linux
 need curl curl
+need wrk wrk
 
 if ((${#apt_packages[@]})); then
   echo "setup: installing Debian packages: ${apt_packages[*]}"
@@ -27,6 +28,16 @@ if ((${#python_tools[@]})); then
   echo "setup: installing Python tools: ${python_tools[*]}"
   python3 -m pip install --quiet --disable-pip-version-check "${python_tools[@]}"
 fi
+
+# cargo deny (licences, bans, sources of the dependency tree) and cargo fuzz (the fuzz targets'
+# smoke run), from the crates registry.
+cargo_tools=()
+command -v cargo-deny >/dev/null 2>&1 || cargo_tools+=(cargo-deny)
+command -v cargo-fuzz >/dev/null 2>&1 || cargo_tools+=(cargo-fuzz)
+for tool in "${cargo_tools[@]}"; do
+  echo "setup: installing $tool (cargo install)"
+  cargo install --locked --quiet "$tool"
+done
 
 # Chromium and ChromeDriver for the browser tests (Debian's packages).
 scripts/setup-browser.sh

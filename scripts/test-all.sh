@@ -11,6 +11,10 @@ cargo fmt --all -- --check
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "cargo deny: licences, bans, sources (deny.toml)"
+# Not advisories: its database is fetched from the network, which CI cannot reach.
+cargo deny --log-level error check licenses bans sources
+
 step "unit, black-box, end-to-end and browser tests (against the stand-in Kroki)"
 test_log="$(mktemp)"
 trap 'rm -f "$test_log"' EXIT
@@ -28,6 +32,12 @@ scripts/lint-containers.sh
 
 step "container-like run of the release binary"
 scripts/container-smoke.sh
+
+step "bounded load test: 256 connections, at least 100,000 requests (docs/loadtest.md)"
+scripts/loadtest.sh
+
+step "fuzz targets: a short run of each over its seeds (docs/fuzzing.md)"
+scripts/fuzz.sh "${FUZZ_SMOKE_SECONDS:-20}"
 
 step "all checks passed"
 # The closing line CI reads: every Rust test of the workspace.

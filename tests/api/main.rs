@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed expectation is a failed test
 
 mod api;
+mod bad_input;
 mod cache;
+mod connections;
 mod faults;
 mod gateway;
 mod health;
