@@ -13,3 +13,4 @@ mod harness;
 mod no_javascript;
 mod output;
 mod persistence;
+mod security;

@@ -123,6 +123,12 @@ pub fn layout_lines(text: &str) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderError(pub String);
 
+/// A test hook like [`crate::engine::SYNTAX_MARKER`]: an SVG render of a source whose first line
+/// is this marker is the rest of the source, verbatim. Real engines can put user-controlled
+/// markup (script, event handlers) into an SVG; this lets the tests of the app's diagram
+/// Content-Security-Policy serve exactly such an SVG.
+pub const RAW_SVG_MARKER: &str = "STANDIN_RAW_SVG";
+
 /// Renders `source` of `ty` to `format`.
 pub fn render(
     ty: &DiagramType,
@@ -130,6 +136,14 @@ pub fn render(
     source: &str,
     options: &Options,
 ) -> Result<Vec<u8>, RenderError> {
+    if format == Format::Svg {
+        if let Some(raw) = source
+            .strip_prefix(RAW_SVG_MARKER)
+            .and_then(|rest| rest.strip_prefix('\n'))
+        {
+            return Ok(raw.as_bytes().to_vec());
+        }
+    }
     let page = Page::new(ty.name, source, options);
     match format {
         Format::Svg => Ok(svg::diagram(&page).into_bytes()),
@@ -163,6 +177,16 @@ fn png_of(page: &Page) -> Result<Vec<u8>, RenderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_raw_svg_marker_returns_the_rest_verbatim_for_svg_only() {
+        let ty = crate::catalog::find("graphviz").unwrap();
+        let source = format!("{RAW_SVG_MARKER}\n<svg><script>x()</script></svg>");
+        let svg = render(ty, Format::Svg, &source, &Options::default()).unwrap();
+        assert_eq!(svg, b"<svg><script>x()</script></svg>");
+        let png = render(ty, Format::Png, &source, &Options::default()).unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+    }
 
     #[test]
     fn lines_are_bounded() {
