@@ -42,8 +42,7 @@ pub fn encode(source: &str) -> String {
 /// Decodes Kroki's encoding: URL-safe base64 of a zlib stream of UTF-8 text.
 pub fn decode(encoded: &str, limit: usize) -> Result<String, DecodeError> {
     let bytes = decode_base64(encoded)?;
-    let text = inflate(&bytes, true, limit)?;
-    Ok(String::from_utf8_lossy(&text).into_owned())
+    into_text(inflate(&bytes, true, limit)?, limit)
 }
 
 /// Decodes a source sent to the plantuml types: PlantUML's native encodings first (`~h` hex, or
@@ -58,9 +57,20 @@ pub fn decode_plantuml(encoded: &str, limit: usize) -> Result<String, DecodeErro
     };
     match native {
         Some(bytes) if bytes.len() > limit => Err(DecodeError::TooLarge { limit }),
-        Some(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Some(bytes) => into_text(bytes, limit),
         None => decode(&form_decoded, limit),
     }
+}
+
+/// The decoded bytes as text, invalid UTF-8 replaced as Kroki does. Each bad byte becomes a
+/// three-byte U+FFFD, so the text is held to the limit again (found by the `decode` fuzz target).
+fn into_text(bytes: Vec<u8>, limit: usize) -> Result<String, DecodeError> {
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
+    if text.len() > limit {
+        return Err(DecodeError::TooLarge { limit });
+    }
+    Ok(text)
 }
 
 /// Java's `String.trim()`: strips every char at or below U+0020 at both ends.
@@ -351,6 +361,23 @@ mod tests {
     fn invalid_utf8_is_replaced_not_rejected() {
         let encoded = URL_SAFE_LENIENT.encode(deflate(b"a \xff b", true));
         assert_eq!(decode(&encoded, LIMIT).as_deref(), Ok("a \u{fffd} b"));
+    }
+
+    #[test]
+    fn replacement_characters_count_against_the_limit() {
+        // 100 invalid bytes inflate within a limit of 150 but become 300 bytes of U+FFFD.
+        let kroki = URL_SAFE_LENIENT.encode(deflate(&[0xff; 100], true));
+        assert_eq!(decode(&kroki, 300).map(|s| s.len()), Ok(300));
+        assert_eq!(
+            decode(&kroki, 150),
+            Err(DecodeError::TooLarge { limit: 150 })
+        );
+        let hex = format!("~h{}", "ff".repeat(100));
+        assert_eq!(decode_plantuml(&hex, 300).map(|s| s.len()), Ok(300));
+        assert_eq!(
+            decode_plantuml(&hex, 150),
+            Err(DecodeError::TooLarge { limit: 150 })
+        );
     }
 
     #[test]
