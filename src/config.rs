@@ -102,7 +102,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { variable: "WORKERS", default: "number of cores", meaning: "HTTP worker threads" },
     Setting { variable: "SHUTDOWN_TIMEOUT", default: "30s", meaning: "Grace period for requests in flight after SIGTERM" },
     Setting { variable: "CLIENT_REQUEST_TIMEOUT", default: "10s", meaning: "Time a client has to send its request head; slower clients (slowloris) are disconnected" },
-    Setting { variable: "RATE_LIMIT", default: "off", meaning: "Requests per client address, such as `20/s`, `600/min` or `10000/h`; above it 429 with `Retry-After` (health, metrics and static assets are never limited)" },
+    Setting { variable: "RATE_LIMIT", default: "off", meaning: "Requests per client address (an IPv6 client counts as its /64), such as `20/s`, `600/min` or `10000/h`; above it 429 with `Retry-After` (health, metrics and static assets are never limited)" },
     Setting { variable: "RATE_LIMIT_BURST", default: "the rate's count", meaning: "Requests a quiet client may send at once before `RATE_LIMIT` applies" },
     Setting { variable: "TRUSTED_PROXIES", default: "none", meaning: "Proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` names the client for `RATE_LIMIT`" },
     Setting { variable: "LOG_LEVEL", default: "info", meaning: "Log level (`error` … `trace`) or a tracing filter such as `kroki_web=debug,info`" },

@@ -14,6 +14,7 @@ pub mod healthcheck;
 pub mod kroki;
 pub mod metrics;
 pub mod openapi;
+pub mod panic_hook;
 pub mod rate_limit;
 pub mod renderer;
 pub mod request_id;

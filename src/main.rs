@@ -2,7 +2,7 @@
 
 use kroki_web::config::{Config, SETTINGS};
 use kroki_web::startup::Application;
-use kroki_web::{healthcheck, telemetry};
+use kroki_web::{healthcheck, panic_hook, telemetry};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -39,6 +39,7 @@ fn serve() -> ExitCode {
         Err(code) => return code,
     };
     telemetry::init(&config);
+    panic_hook::install();
     let result = actix_web::rt::System::new().block_on(async move {
         let kroki_url = config.kroki_url.clone();
         let application = Application::build(config)?;

@@ -46,6 +46,8 @@ pub struct Metrics {
     renders_in_flight: Gauge,
     renders_waiting: Gauge,
     health: Family<CheckLabels, Gauge>,
+    rate_limited: Counter,
+    handler_panics: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -75,6 +77,8 @@ impl Metrics {
             renders_in_flight: Gauge::default(),
             renders_waiting: Gauge::default(),
             health: Family::default(),
+            rate_limited: Counter::default(),
+            handler_panics: Counter::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -140,10 +144,28 @@ impl Metrics {
             "The last health verdict per check (1 for the current status)",
             metrics.health.clone(),
         );
+        registry.register(
+            "rate_limited_requests",
+            "Requests refused with 429 by RATE_LIMIT",
+            metrics.rate_limited.clone(),
+        );
+        registry.register(
+            "handler_panics",
+            "Requests whose handler panicked (answered with 500)",
+            metrics.handler_panics.clone(),
+        );
         Metrics {
             registry,
             ..metrics
         }
+    }
+
+    pub fn count_rate_limited(&self) {
+        self.rate_limited.inc();
+    }
+
+    pub fn count_handler_panic(&self) {
+        self.handler_panics.inc();
     }
 
     pub fn observe_http(&self, method: &str, route: &str, status: u16, elapsed: Duration) {

@@ -1,24 +1,30 @@
 //! Optional rate limiting per client address (`RATE_LIMIT`, off by default).
 //!
 //! One GCRA limiter (governor) keyed by the client's IP address: a client may send a burst of
-//! `RATE_LIMIT_BURST` requests, then one per `period / count`. The client is the TCP peer,
+//! `RATE_LIMIT_BURST` requests, then one per `period / count`. An IPv6 client counts as its /64
+//! network, which one host or site gets whole (it could otherwise rotate addresses within it
+//! for a fresh burst each). The client is the TCP peer,
 //! unless the peer is a trusted proxy (`TRUSTED_PROXIES`): then it is the right-most address of
 //! `X-Forwarded-For` that is not itself a trusted proxy, the first one no proxy of ours could
 //! have been told by the client (addresses further left are the client's own claims).
 //!
-//! Memory stays bounded under many addresses: the state of addresses that have been quiet for
-//! a whole period is dropped every `SWEEP_EVERY` checks.
+//! Memory stays bounded under many addresses: while requests arrive, at most every
+//! `SWEEP_INTERVAL` one of them drops the states of the addresses whose allowance is full again
+//! (they are no different from an address never seen). So the map holds at most the addresses
+//! seen within one refill time (`burst` × `period / count`) plus `SWEEP_INTERVAL`. A time gate
+//! rather than a request count keeps the sweep's cost (a pass over the map) from growing with
+//! the request rate.
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use ipnet::IpNet;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// How often (in checks) the states of quiet addresses are dropped.
-const SWEEP_EVERY: u64 = 4096;
+/// The states of addresses with a full allowance are dropped at most this often.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
 
 /// `RATE_LIMIT` and `RATE_LIMIT_BURST` as configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,9 +74,13 @@ impl RateLimitSetting {
 }
 
 pub struct RateLimiter {
+    /// Keyed by `bucket(client)`.
     limiter: DefaultKeyedRateLimiter<IpAddr>,
     trusted_proxies: Vec<IpNet>,
-    checks: AtomicU64,
+    started: Instant,
+    /// When the last sweep began, in milliseconds since `started`.
+    last_sweep_ms: AtomicU64,
+    sweep_interval: Duration,
 }
 
 impl RateLimiter {
@@ -78,18 +88,40 @@ impl RateLimiter {
         RateLimiter {
             limiter: DefaultKeyedRateLimiter::keyed(setting.quota()),
             trusted_proxies,
-            checks: AtomicU64::new(0),
+            started: Instant::now(),
+            last_sweep_ms: AtomicU64::new(0),
+            sweep_interval: SWEEP_INTERVAL,
         }
     }
 
     /// Counts one request of `client`: `Err` with the wait before the next is allowed.
     pub fn check(&self, client: IpAddr) -> Result<(), Duration> {
-        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            self.limiter.retain_recent();
-        }
+        self.sweep_if_due();
         self.limiter
-            .check_key(&client)
+            .check_key(&bucket(client))
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// Drops the states of addresses whose allowance is full again, if the last sweep is
+    /// `sweep_interval` old. One request does it; requests on other workers go on meanwhile.
+    fn sweep_if_due(&self) {
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let last = self.last_sweep_ms.load(Ordering::Relaxed);
+        let interval = u64::try_from(self.sweep_interval.as_millis()).unwrap_or(u64::MAX);
+        if now.saturating_sub(last) < interval
+            || self
+                .last_sweep_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let before = self.limiter.len();
+        self.limiter.retain_recent();
+        // Give a flood's memory back, without rehashing a map that is about its usual size.
+        if self.limiter.len() < before / 2 {
+            self.limiter.shrink_to_fit();
+        }
     }
 
     /// Addresses with a state held.
@@ -118,7 +150,8 @@ impl RateLimiter {
         Some(nearest)
     }
 
-    fn is_trusted(&self, address: IpAddr) -> bool {
+    /// Whether `address` is one of `TRUSTED_PROXIES`.
+    pub fn is_trusted(&self, address: IpAddr) -> bool {
         let address = canonical(address);
         self.trusted_proxies
             .iter()
@@ -135,6 +168,14 @@ fn parse_forwarded_address(hop: &str) -> Option<IpAddr> {
     hop.parse::<std::net::SocketAddr>()
         .ok()
         .map(|socket| canonical(socket.ip()))
+}
+
+/// What a client's requests count against: its IPv4 address, or its IPv6 address's /64.
+fn bucket(client: IpAddr) -> IpAddr {
+    match canonical(client) {
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        v4 => v4,
+    }
 }
 
 /// IPv4-mapped IPv6 addresses (a dual-stack listener's view of IPv4 peers) as IPv4.
@@ -209,6 +250,47 @@ mod tests {
         );
         assert!(limiter.check(ip("192.0.2.2")).is_ok());
         assert_eq!(limiter.tracked(), 2);
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_and_a_mapped_ipv4_client_its_ipv4_address() {
+        let limiter = limiter("1/min", Some("1"), "");
+        assert!(limiter.check(ip("2001:db8:1:2::1")).is_ok());
+        assert!(
+            limiter.check(ip("2001:db8:1:2:ffff::9")).is_err(),
+            "another address of the same /64 shares its allowance"
+        );
+        assert!(limiter.check(ip("2001:db8:1:3::1")).is_ok());
+        assert!(limiter.check(ip("192.0.2.1")).is_ok());
+        assert!(limiter.check(ip("::ffff:192.0.2.1")).is_err());
+        assert!(
+            limiter.check(ip("::ffff:192.0.2.2")).is_ok(),
+            "mapped IPv4 clients are not one /64"
+        );
+    }
+
+    #[test]
+    fn states_of_quiet_addresses_are_swept_so_memory_stays_bounded() {
+        let mut limiter = limiter("1000/s", Some("1"), "");
+        limiter.sweep_interval = Duration::ZERO;
+        for n in 0..=255u8 {
+            assert!(limiter.check(IpAddr::from([198, 51, 100, n])).is_ok());
+        }
+        // Each allowance refills within 1 ms; the next check sweeps them all away.
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(limiter.check(ip("203.0.113.1")).is_ok());
+        assert_eq!(limiter.tracked(), 1);
+
+        // Not before the interval has passed.
+        limiter.sweep_interval = Duration::from_secs(3600);
+        limiter.last_sweep_ms.store(0, Ordering::Relaxed);
+        limiter.started = Instant::now();
+        for n in 0..=255u8 {
+            assert!(limiter.check(IpAddr::from([198, 51, 100, n])).is_ok());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(limiter.check(ip("203.0.113.2")).is_ok());
+        assert_eq!(limiter.tracked(), 258);
     }
 
     #[test]

@@ -26,6 +26,23 @@ pub struct AppState {
     pub rate_limiter: Option<RateLimiter>,
 }
 
+impl AppState {
+    /// The state for `config`: the Kroki client, cache, health checker, metrics and limiter.
+    pub fn new(config: &Config) -> Result<AppState, StartupError> {
+        let kroki = KrokiClient::new(config)?;
+        let metrics = Arc::new(Metrics::new());
+        Ok(AppState {
+            health: HealthChecker::new(config, kroki.clone()),
+            renderer: Renderer::new(config, kroki, Arc::clone(&metrics)),
+            rate_limiter: config
+                .rate_limit
+                .map(|setting| RateLimiter::new(setting, config.trusted_proxies.clone())),
+            config: config.clone(),
+            metrics,
+        })
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum StartupError {
     #[error("cannot listen on {address}: {source}")]
@@ -50,17 +67,7 @@ impl Application {
         let listener =
             TcpListener::bind(address).map_err(|source| StartupError::Bind { address, source })?;
         let port = listener.local_addr()?.port();
-        let kroki = KrokiClient::new(&config)?;
-        let metrics = Arc::new(Metrics::new());
-        let state = web::Data::new(AppState {
-            health: HealthChecker::new(&config, kroki.clone()),
-            renderer: Renderer::new(&config, kroki, Arc::clone(&metrics)),
-            rate_limiter: config
-                .rate_limit
-                .map(|setting| RateLimiter::new(setting, config.trusted_proxies.clone())),
-            config: config.clone(),
-            metrics,
-        });
+        let state = web::Data::new(AppState::new(&config)?);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

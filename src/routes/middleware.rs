@@ -14,6 +14,7 @@ use actix_web::HttpResponse;
 use actix_web::{web, ResponseError};
 use futures_util::FutureExt as _;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Refuses request targets longer than `MAX_URI_LENGTH` with 414 before any routing or decoding.
@@ -41,7 +42,10 @@ pub async fn limit_uri_length(
 
 /// Answers a panic of the handler with a 500 in the audience's own body (API JSON under
 /// `/api/`, Kroki's by `Accept` elsewhere, the app's error page for browsers) instead of a
-/// dropped connection, and logs it with the request id. The diagram is never logged.
+/// dropped connection, logs it with the request id and counts it. The diagram is never logged
+/// (the panic's message and place are logged by the binary's panic hook, `panic_hook`).
+///
+/// Panics while the response body streams, after the handler returned, are not caught here.
 pub async fn catch_panic(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -49,8 +53,11 @@ pub async fn catch_panic(
     // What the error body depends on, kept aside: the request itself cannot be cloned before
     // routing, which needs it unshared.
     let is_api = request.path().starts_with("/api/");
-    let accept = request.headers().get(header::ACCEPT).cloned();
+    let accept: Vec<HeaderValue> = request.headers().get_all(header::ACCEPT).cloned().collect();
     let method = request.method().clone();
+    let metrics = request
+        .app_data::<web::Data<AppState>>()
+        .map(|state| Arc::clone(&state.metrics));
     // Unwind safety: after a panic nothing of this request's state is used again; shared
     // state (cache, metrics) is behind atomics and locks that stay consistent.
     let outcome = AssertUnwindSafe(async move { next.call(request).await })
@@ -61,16 +68,26 @@ pub async fn catch_panic(
     }
     let request_id = request_id::current().unwrap_or_default();
     tracing::error!(%method, request_id = %request_id, "the handler panicked");
+    if let Some(metrics) = metrics {
+        metrics.count_handler_panic();
+    }
+    let id_header = HeaderValue::from_str(&request_id).ok();
     let error = AppError::Internal { request_id };
-    let response = if is_api {
+    let mut response = if is_api {
         ApiError(error).error_response()
     } else {
         let mut headers = HeaderMap::new();
-        if let Some(accept) = accept {
-            headers.insert(header::ACCEPT, accept);
+        for value in accept {
+            headers.append(header::ACCEPT, value);
         }
         GatewayError::with_headers(error, &headers).error_response()
     };
+    // `request_context` cannot add the id to an error, which has no response yet.
+    if let Some(value) = id_header.filter(|value| !value.is_empty()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(request_id::HEADER), value);
+    }
     Err(InternalError::from_response("the handler panicked", response).into())
 }
 
@@ -81,27 +98,37 @@ fn is_exempt_from_rate_limit(path: &str) -> bool {
 
 /// With `RATE_LIMIT` set, answers 429 with `Retry-After` to a client address over its rate, in
 /// the body its audience reads: the API's JSON under `/api/`, Kroki's (by `Accept`, HTML for
-/// browsers) elsewhere. The 429s are counted in the HTTP metrics like any status.
+/// browsers) elsewhere. The 429s are counted in the HTTP metrics like any status, and in
+/// `rate_limited_requests`.
 pub async fn rate_limit(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let limited = request
-        .app_data::<web::Data<AppState>>()
+    let state = request.app_data::<web::Data<AppState>>();
+    let limited = state
         .and_then(|state| state.rate_limiter.as_ref())
         .filter(|_| !is_exempt_from_rate_limit(request.path()))
         .and_then(|limiter| {
-            let forwarded_for = request
-                .headers()
-                .get_all("x-forwarded-for")
-                .filter_map(|value| value.to_str().ok())
-                .collect::<Vec<_>>()
-                .join(",");
-            let forwarded_for = (!forwarded_for.is_empty()).then_some(forwarded_for.as_str());
-            let client = limiter.client(request.peer_addr().map(|a| a.ip()), forwarded_for)?;
+            let peer = request.peer_addr().map(|address| address.ip());
+            // Read only from a trusted proxy: anyone else's header is not looked at.
+            let forwarded_for = peer
+                .filter(|peer| limiter.is_trusted(*peer))
+                .map(|_| {
+                    request
+                        .headers()
+                        .get_all("x-forwarded-for")
+                        .filter_map(|value| value.to_str().ok())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .filter(|forwarded_for| !forwarded_for.is_empty());
+            let client = limiter.client(peer, forwarded_for.as_deref())?;
             limiter.check(client).err()
         });
     if let Some(wait) = limited {
+        if let Some(state) = state {
+            state.metrics.count_rate_limited();
+        }
         // Whole seconds, rounded up: a client that waits that long is let through.
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         let error = AppError::RateLimited {
@@ -168,56 +195,112 @@ pub async fn request_context(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
     use actix_web::middleware::from_fn;
     use actix_web::{test, App};
 
-    async fn panics() -> HttpResponse {
-        panic!("a bug in a handler")
+    const SECRET: &str = "digraph { secret_source }";
+
+    /// A handler with a bug: it panics with request data in its message.
+    async fn panics(body: String) -> HttpResponse {
+        panic!("a bug in a handler, holding {body}")
+    }
+
+    /// The caught panic is an error that actix renders with `error_response`, as the server
+    /// does; `error_response` hands the prepared response over once.
+    async fn panic_response<R, B>(
+        app: &impl actix_web::dev::Service<R, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        request: R,
+    ) -> (HttpResponse<()>, String) {
+        let error = test::try_call_service(app, request)
+            .await
+            .err()
+            .expect("the panic became an error");
+        let response = error.error_response();
+        let (response, body) = response.into_parts();
+        let body = actix_web::body::to_bytes(body).await.unwrap_or_default();
+        (response, String::from_utf8_lossy(&body).into_owned())
     }
 
     #[actix_web::test]
-    async fn a_panic_is_a_500_in_the_audiences_body_and_the_app_keeps_serving() {
+    async fn a_panic_is_a_500_in_the_audiences_body_counted_and_the_app_keeps_serving() {
+        let config = Config::from_lookup(|_| None).expect("defaults");
+        let state = web::Data::new(AppState::new(&config).expect("state"));
+        // As in `startup`: the catcher innermost, the request context outermost.
         let app = test::init_service(
             App::new()
-                .wrap(from_fn(catch_panic))
-                .route("/api/boom", web::get().to(panics))
-                .route("/boom", web::get().to(panics))
+                .app_data(state.clone())
+                .route("/api/boom", web::post().to(panics))
+                .route("/boom", web::post().to(panics))
                 .route(
                     "/fine",
                     web::get().to(|| async { HttpResponse::Ok().finish() }),
-                ),
+                )
+                .wrap(from_fn(catch_panic))
+                .wrap(from_fn(request_context)),
         )
         .await;
 
-        // A caught panic is an error that actix renders with `error_response`, as the server does.
-        let api =
-            test::try_call_service(&app, test::TestRequest::get().uri("/api/boom").to_request())
-                .await
-                .err()
-                .map(|error| error.error_response())
-                .expect("the panic became an error");
-        assert_eq!(api.status(), 500);
-        let body = actix_web::body::to_bytes(api.into_body()).await.unwrap();
-        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(body["error"]["code"], "internal_error");
-
-        let page = test::try_call_service(
+        let (api, body) = panic_response(
             &app,
-            test::TestRequest::get()
-                .uri("/boom")
-                .insert_header((header::ACCEPT, "text/html"))
+            test::TestRequest::post()
+                .uri("/api/boom")
+                .insert_header((request_id::HEADER, "req-42"))
+                .set_payload(SECRET)
                 .to_request(),
         )
-        .await
-        .err()
-        .map(|error| error.error_response())
-        .expect("the panic became an error");
+        .await;
+        assert_eq!(api.status(), 500);
+        assert_eq!(api.headers().get(request_id::HEADER).unwrap(), "req-42");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"]["code"], "internal_error");
+        assert_eq!(
+            json["error"]["message"],
+            "The server failed while answering this request (request id req-42)."
+        );
+
+        // The gateway answers as Kroki does: plain text by default, the error page to browsers.
+        let (plain, text) = panic_response(
+            &app,
+            test::TestRequest::post()
+                .uri("/boom")
+                .set_payload(SECRET)
+                .to_request(),
+        )
+        .await;
+        assert_eq!(plain.status(), 500);
+        assert!(text.starts_with("Error 500: The server failed"), "{text}");
+        assert!(plain.headers().contains_key(request_id::HEADER));
+        let (page, html) = panic_response(
+            &app,
+            test::TestRequest::post()
+                .uri("/boom")
+                .insert_header((header::ACCEPT, "text/html"))
+                .set_payload(SECRET)
+                .to_request(),
+        )
+        .await;
         assert_eq!(page.status(), 500);
         let content_type = page.headers().get(header::CONTENT_TYPE).cloned();
         assert!(content_type.is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/html")));
+        for body in [&body, &text, &html] {
+            assert!(
+                !body.contains("secret_source") && !body.contains("a bug"),
+                "{body}"
+            );
+        }
 
         let fine =
             test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
         assert_eq!(fine.status(), 200);
+        let metrics = state.metrics.render(&state.renderer, None).await;
+        assert!(
+            metrics.contains("kroki_web_handler_panics_total 3"),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains(r#"route="(failed)",status="500"} 3"#),
+            "the HTTP metrics count them as 500s"
+        );
     }
 }

@@ -28,13 +28,37 @@ async fn a_burst_then_429_with_retry_after_in_each_audiences_body() {
     let limited = app.post_json("/api/generate", &generate_body()).await;
     let retry_after: u64 = header(&limited, "retry-after").parse().unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
-    api_error(limited, 429, "rate_limited").await;
+    let error = api_error(limited, 429, "rate_limited").await;
+    assert_eq!(
+        error["message"],
+        format!("Too many requests from this address; try again in {retry_after} s.")
+    );
 
     // The gateway answers as Kroki would, by Accept; a browser gets the app's error page.
     let path = format!("/graphviz/svg/{}", encode("digraph { g }"));
     let plain = app.get(&path).await;
     assert_eq!(plain.status(), 429);
     assert!(!header(&plain, "retry-after").is_empty());
+    assert_eq!(content_type(&plain), "text/plain");
+    assert!(plain
+        .text()
+        .await
+        .unwrap()
+        .starts_with("Error 429: Too many requests from this address"));
+    let json = app
+        .client
+        .post(app.url("/graphviz/svg"))
+        .header("accept", "application/json")
+        .body("digraph { g }")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 429);
+    let body: serde_json::Value = json.json().await.unwrap();
+    assert_eq!(
+        body["error"]["code"], 429,
+        "Kroki's JSON error shape: {body}"
+    );
     let browser = app
         .client
         .get(app.url(&path))
@@ -53,7 +77,8 @@ async fn a_burst_then_429_with_retry_after_in_each_audiences_body() {
     );
 
     // Probes, metrics and static files are never limited.
-    for path in ["/health", "/healthz", "/metrics"] {
+    let stylesheet = kroki_web::routes::assets::url("style.css");
+    for path in ["/health", "/healthz", "/metrics", stylesheet] {
         let status = app.get(path).await.status().as_u16();
         assert_ne!(status, 429, "{path}");
     }
@@ -64,6 +89,31 @@ async fn a_burst_then_429_with_retry_after_in_each_audiences_body() {
             .any(|line| line.contains("status=\"429\"") && !line.ends_with(" 0")),
         "429s are counted in the HTTP metrics"
     );
+    assert!(
+        metrics
+            .lines()
+            .any(|line| line == "kroki_web_rate_limited_requests_total 4"),
+        "and in their own counter:\n{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_browser_over_its_rate_gets_the_error_page_on_the_editor_too() {
+    let app = spawn_app_with(&[("RATE_LIMIT", "1/min"), ("RATE_LIMIT_BURST", "1")]).await;
+    let page = |query: &'static str| {
+        app.client
+            .get(app.url(&format!("/{query}")))
+            .header("accept", "text/html")
+            .send()
+    };
+    assert_eq!(page("").await.unwrap().status(), 200);
+    let rendered = app.renders().len();
+    let limited = page("?type=graphviz&source=digraph").await.unwrap();
+    assert_eq!(limited.status(), 429);
+    assert!(!header(&limited, "retry-after").is_empty());
+    assert!(content_type(&limited).starts_with("text/html"));
+    assert!(limited.text().await.unwrap().contains("Too many requests"));
+    assert_eq!(app.renders().len(), rendered, "nothing more reached Kroki");
 }
 
 #[tokio::test]
