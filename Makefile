@@ -43,7 +43,7 @@ fmt: ## Format the code
 bench: ## Benchmark the app against nginx in front of the same upstream (installs nginx, wrk)
 	scripts/bench.sh
 
-loadtest: ## Bounded load test: 256 connections, >= 100,000 requests, hits/misses/errors (docs/loadtest.md)
+loadtest: ## Bounded load test: 256 connections, >= 100,000 requests, 70% hits, 20% misses, 10% errors (docs/loadtest.md)
 	scripts/loadtest.sh
 
 fuzz: ## Run each cargo-fuzz target for FUZZ_SECONDS (default 600) seconds (docs/fuzzing.md)

@@ -1,5 +1,6 @@
 # Shared by scripts/bench.sh and scripts/loadtest.sh (sourced, not run): logging, the processes
-# they start and their clean-up on exit or Ctrl-C, bench/tools.py, and resident-memory sampling.
+# they start and their clean-up on exit or Ctrl-C, installing the tools, building and copying the
+# release binaries, bench/tools.py, and resident-memory sampling.
 # The sourcing script sets ROOT, BENCH_DIR and LOG_TAG first.
 # shellcheck shell=bash
 
@@ -50,9 +51,40 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# --- tools -----------------------------------------------------------------------------------
+# --- tools and binaries ----------------------------------------------------------------------
 
 tools() { python3 "$BENCH_DIR/tools.py" "$@"; }
+
+ensure_tools() { # command:package...: installs the Debian package of each command not found
+    local missing=() pair
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null || [[ -x /usr/sbin/${pair%%:*} ]] || missing+=("${pair#*:}")
+    done
+    ((${#missing[@]})) || return 0
+    log "installing ${missing[*]} (Debian packages)"
+    local sudo=()
+    [[ $EUID -eq 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+}
+
+release_binaries() { # skip_build: builds kroki-web and kroki-standin (release) unless skip_build
+    # is 1, then copies them to $WORK/bin and sets BIN: a private copy, so that a concurrent
+    # `cargo build` cannot swap a binary in the middle of a run. One build per package, as
+    # scripts/container-smoke.sh builds kroki-web, so that the two share their artifacts.
+    if [[ $1 != 1 ]]; then
+        log "building the release binaries"
+        (cd "$ROOT" && cargo build --release --locked -p kroki-web --bin kroki-web &&
+            cargo build --release --locked -p kroki-standin --bin kroki-standin)
+    fi
+    local target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
+    [[ -x $target_dir/release/kroki-web && -x $target_dir/release/kroki-standin ]] ||
+        die "no release binaries in $target_dir/release"
+    BIN="$WORK/bin"
+    mkdir -p "$BIN"
+    cp "$target_dir/release/kroki-web" "$target_dir/release/kroki-standin" "$BIN/"
+}
 
 rss_kib() { # pid field: a /proc/PID/status field in KiB (VmRSS, VmHWM)
     awk -v field="$2:" '$1 == field {print $2}' "/proc/$1/status"

@@ -40,23 +40,6 @@ LOG_TAG=bench
 # shellcheck source=bench/lib.sh
 source "$BENCH_DIR/lib.sh"
 
-# --- tools -----------------------------------------------------------------------------------
-
-install_tools() {
-    local missing=()
-    command -v wrk >/dev/null || missing+=(wrk)
-    command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
-    command -v python3 >/dev/null || missing+=(python3)
-    command -v awk >/dev/null || missing+=(gawk)
-    ((${#missing[@]})) || return 0
-    log "installing ${missing[*]} (Debian packages)"
-    local sudo=()
-    [[ $EUID -eq 0 ]] || sudo=(sudo)
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}" >/dev/null
-}
-
 # --- the contenders --------------------------------------------------------------------------
 
 start_app() { # name port cache_max_size: starts kroki-web, sets APP_PID
@@ -92,23 +75,13 @@ expect_header() { # url header value
 # --- the run ---------------------------------------------------------------------------------
 
 main() {
-    install_tools
+    ensure_tools wrk:wrk nginx:nginx python3:python3 awk:gawk
     cd "$ROOT"
-    if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-        log "building the release binaries"
-        cargo build --release --locked -p kroki-web -p kroki-standin
-    fi
-    local target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
-    [[ -x $target_dir/release/kroki-web && -x $target_dir/release/kroki-standin ]] ||
-        die "no release binaries in $target_dir/release"
-
     WORK=$(mktemp -d -t kroki-bench.XXXXXX)
     # nginx's workers run as nobody when started by root: they must reach the cache directory.
     chmod 0755 "$WORK"
-    mkdir -p "$WORK/results/runs" "$WORK/nginx/tmp" "$WORK/bin"
-    # A private copy, so a concurrent `cargo build` cannot swap a binary in the middle of a run.
-    BIN="$WORK/bin"
-    cp "$target_dir/release/kroki-web" "$target_dir/release/kroki-standin" "$BIN/"
+    mkdir -p "$WORK/results/runs" "$WORK/nginx/tmp"
+    release_binaries "${BENCH_SKIP_BUILD:-0}"
 
     local nginx_bin
     nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)

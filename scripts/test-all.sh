@@ -34,6 +34,8 @@ step "container-like run of the release binary"
 scripts/container-smoke.sh
 
 step "bounded load test: 256 connections, at least 100,000 requests (docs/loadtest.md)"
+# The release kroki-web is the one container-smoke.sh just built (cargo finds it fresh); the
+# release stand-in is built here (~1-2 min on 2 cores). Then 30 s of load, 90 s at most.
 scripts/loadtest.sh
 
 step "fuzz targets: a short run of each over its seeds (docs/fuzzing.md)"

@@ -48,8 +48,8 @@ pub struct Config {
     pub workers: usize,
     /// `SHUTDOWN_TIMEOUT`: how long requests in flight may finish after SIGTERM.
     pub shutdown_timeout: Duration,
-    /// `CLIENT_REQUEST_TIMEOUT`: how long a client has to send its request head (slow clients
-    /// are dropped after it).
+    /// `CLIENT_REQUEST_TIMEOUT`: how long a client has to send each request head, and then its
+    /// body (slow clients get 408 and are dropped).
     pub client_request_timeout: Duration,
     /// `RATE_LIMIT` and `RATE_LIMIT_BURST`: requests per client address (`None`: off).
     pub rate_limit: Option<RateLimitSetting>,
@@ -101,7 +101,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { variable: "HTTP_CACHE_MAX_AGE", default: "30d", meaning: "`Cache-Control` lifetime of the content-addressed `GET /{type}/{format}/{encoded}` URLs" },
     Setting { variable: "WORKERS", default: "number of cores", meaning: "HTTP worker threads" },
     Setting { variable: "SHUTDOWN_TIMEOUT", default: "30s", meaning: "Grace period for requests in flight after SIGTERM" },
-    Setting { variable: "CLIENT_REQUEST_TIMEOUT", default: "10s", meaning: "Time a client has to send its request head; slower clients (slowloris) are disconnected" },
+    Setting { variable: "CLIENT_REQUEST_TIMEOUT", default: "10s", meaning: "Time a client has to send each request head (every one on a kept-alive connection), and then its body; slower clients (slowloris, slow POST) get 408 and are disconnected" },
     Setting { variable: "RATE_LIMIT", default: "off", meaning: "Requests per client address (an IPv6 client counts as its /64), such as `20/s`, `600/min` or `10000/h`; above it 429 with `Retry-After` (health, metrics and static assets are never limited)" },
     Setting { variable: "RATE_LIMIT_BURST", default: "the rate's count", meaning: "Requests a quiet client may send at once before `RATE_LIMIT` applies" },
     Setting { variable: "TRUSTED_PROXIES", default: "none", meaning: "Proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` names the client for `RATE_LIMIT`" },

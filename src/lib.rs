@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod health;
 pub mod healthcheck;
+pub mod http_server;
 pub mod kroki;
 pub mod metrics;
 pub mod openapi;

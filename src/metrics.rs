@@ -48,6 +48,7 @@ pub struct Metrics {
     health: Family<CheckLabels, Gauge>,
     rate_limited: Counter,
     handler_panics: Counter,
+    head_timeouts: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -79,6 +80,7 @@ impl Metrics {
             health: Family::default(),
             rate_limited: Counter::default(),
             handler_panics: Counter::default(),
+            head_timeouts: Counter::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -154,6 +156,11 @@ impl Metrics {
             "Requests whose handler panicked (answered with 500)",
             metrics.handler_panics.clone(),
         );
+        registry.register(
+            "request_head_timeouts",
+            "Connections closed with 408 because a request head did not arrive within CLIENT_REQUEST_TIMEOUT",
+            metrics.head_timeouts.clone(),
+        );
         Metrics {
             registry,
             ..metrics
@@ -166,6 +173,10 @@ impl Metrics {
 
     pub fn count_handler_panic(&self) {
         self.handler_panics.inc();
+    }
+
+    pub fn count_head_timeout(&self) {
+        self.head_timeouts.inc();
     }
 
     pub fn observe_http(&self, method: &str, route: &str, status: u16, elapsed: Duration) {

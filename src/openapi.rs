@@ -114,6 +114,10 @@ fn add_kroki_compatible_responses(document: &mut Value) {
         ),
         ("404", "Unknown diagram type"),
         ("405", "Only POST is routed here (`Allow: POST`)"),
+        (
+            "408",
+            "A POST body did not arrive within CLIENT_REQUEST_TIMEOUT",
+        ),
         ("413", "The decoded source or the body is over the limit"),
         ("414", "The request target is over MAX_URI_LENGTH"),
         (

@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::health::HealthChecker;
+use crate::http_server::{self, ServerSettings};
 use crate::kroki::KrokiClient;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
@@ -10,7 +11,7 @@ use crate::renderer::Renderer;
 use crate::routes;
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Compress, NormalizePath, TrailingSlash};
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,7 +69,16 @@ impl Application {
             TcpListener::bind(address).map_err(|source| StartupError::Bind { address, source })?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState::new(&config)?);
-        let server = HttpServer::new(move || {
+        let metrics = Arc::clone(&state.metrics);
+        let settings = ServerSettings {
+            workers: config.workers,
+            client_request_timeout: config.client_request_timeout,
+            keep_alive: Duration::from_secs(75),
+            client_disconnect_timeout: Duration::from_secs(2),
+            shutdown_timeout: config.shutdown_timeout,
+            on_head_timeout: Arc::new(move || metrics.count_head_timeout()),
+        };
+        let server = http_server::serve(listener, settings, move || {
             App::new()
                 .app_data(state.clone())
                 .configure(routes::configure)
@@ -79,15 +89,7 @@ impl Application {
                 .wrap(from_fn(routes::middleware::rate_limit))
                 .wrap(from_fn(routes::middleware::limit_uri_length))
                 .wrap(from_fn(routes::middleware::request_context))
-        })
-        .workers(config.workers)
-        // Slow clients get a bounded time to send their request head.
-        .client_request_timeout(config.client_request_timeout)
-        .client_disconnect_timeout(Duration::from_secs(2))
-        .keep_alive(Duration::from_secs(75))
-        .shutdown_timeout(config.shutdown_timeout.as_secs().max(1))
-        .listen(listener)?
-        .run();
+        })?;
         Ok(Application { port, server })
     }
 

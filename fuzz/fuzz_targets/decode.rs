@@ -19,7 +19,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(source) = decode(text, LIMIT) {
         let size = source.len();
         assert!(size <= LIMIT, "decode exceeded the limit");
-        assert_eq!(decode(text, size).as_ref(), Ok(&source), "limit not inclusive");
+        assert_eq!(
+            decode(text, size).as_ref(),
+            Ok(&source),
+            "limit not inclusive"
+        );
         if let Some(smaller) = size.checked_sub(1) {
             assert_eq!(
                 decode(text, smaller),

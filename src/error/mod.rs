@@ -37,6 +37,8 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("The request body is larger than the limit of {limit} bytes.")]
     PayloadTooLarge { limit: usize },
+    #[error("The request body did not arrive within {} (CLIENT_REQUEST_TIMEOUT).", humantime::format_duration(*timeout))]
+    BodyTimeout { timeout: std::time::Duration },
     #[error("Method not allowed. Please use a POST request.")]
     MethodNotAllowed,
     #[error("Not Found")]
@@ -73,6 +75,7 @@ impl AppError {
             AppError::Kroki(error) => error.status(),
             AppError::UnsupportedMediaType(_) => 415,
             AppError::MethodNotAllowed => 405,
+            AppError::BodyTimeout { .. } => 408,
             AppError::NotFound => 404,
             AppError::UriTooLong { .. } => 414,
             AppError::Overloaded { .. } => 503,
@@ -97,6 +100,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::BodyTimeout { .. } => "request_timeout",
             AppError::NotFound => "not_found",
             AppError::UriTooLong { .. } => "uri_too_long",
             AppError::Overloaded { .. } => "overloaded",

@@ -51,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             (String = "text/plain"), (String = "text/plain; charset=utf-8"), (String = "text/plain; charset=x-user-defined"))),
         (status = 400, description = "Invalid request, unknown type or format, or Kroki refused the diagram", body = ApiErrorBody),
         (status = 404, description = "No such API route", body = ApiErrorBody),
+        (status = 408, description = "The body did not arrive within CLIENT_REQUEST_TIMEOUT", body = ApiErrorBody),
         (status = 413, description = "Source or body too large", body = ApiErrorBody),
         (status = 415, description = "Unsupported Content-Type", body = ApiErrorBody),
         (status = 429, description = "Over RATE_LIMIT for this client address (`Retry-After`)", body = ApiErrorBody),
@@ -64,7 +65,7 @@ pub async fn generate(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body(payload, request.headers(), state.config.max_body_size()).await?;
+    let body = read_body(payload, request.headers(), &state.config).await?;
     let render_request = match media_type(request.headers()).as_deref() {
         Some("application/json") => from_json(&body, state.config.max_source_size)?,
         Some("text/plain") => from_text(&request, &body, state.config.max_source_size)?,
@@ -81,7 +82,7 @@ pub async fn generate(
     Ok(diagram_response(&diagram, disposition, POST_CACHE_CONTROL))
 }
 
-fn from_json(body: &[u8], limit: usize) -> Result<RenderRequest, AppError> {
+pub fn from_json(body: &[u8], limit: usize) -> Result<RenderRequest, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::bad_request(
             "empty_body",

@@ -1,6 +1,7 @@
 //! Reading requests the way Kroki does: bodies with a size limit, media types, diagram options
 //! from the query string and `Kroki-Diagram-Options-*` headers, and output-format negotiation.
 
+use crate::config::Config;
 use crate::domain::options::HEADER_PREFIX;
 use crate::domain::request::join_or;
 use crate::domain::{DiagramKind, DiagramOptions, OutputFormat};
@@ -9,8 +10,25 @@ use actix_web::http::header::{HeaderMap, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::web::{Bytes, BytesMut, Payload};
 use futures_util::StreamExt;
 
-/// Reads a request body, refusing it as soon as it passes `limit` (declared or actual).
+/// Reads a request body, refusing it as soon as it passes the body limit (declared or actual),
+/// and with 408 when it has not all arrived within `CLIENT_REQUEST_TIMEOUT` (a slow body holds
+/// a connection as a slow head does).
 pub async fn read_body(
+    payload: Payload,
+    headers: &HeaderMap,
+    config: &Config,
+) -> Result<Bytes, AppError> {
+    let timeout = config.client_request_timeout;
+    let reading = read_body_within(payload, headers, config.max_body_size());
+    if timeout.is_zero() {
+        return reading.await;
+    }
+    tokio::time::timeout(timeout, reading)
+        .await
+        .unwrap_or(Err(AppError::BodyTimeout { timeout }))
+}
+
+async fn read_body_within(
     mut payload: Payload,
     headers: &HeaderMap,
     limit: usize,

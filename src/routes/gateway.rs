@@ -204,7 +204,7 @@ async fn post_diagram(
     path_format: Option<OutputFormat>,
 ) -> GatewayResult {
     let fail = |error: AppError| GatewayError::new(error, &request);
-    let body = read_body(payload, request.headers(), state.config.max_body_size())
+    let body = read_body(payload, request.headers(), &state.config)
         .await
         .map_err(fail)?;
     if body_text(&body).trim().is_empty() {
@@ -253,7 +253,7 @@ pub async fn post_root(
     state: web::Data<AppState>,
 ) -> GatewayResult {
     let fail = |error: AppError| GatewayError::new(error, &request);
-    let body = read_body(payload, request.headers(), state.config.max_body_size())
+    let body = read_body(payload, request.headers(), &state.config)
         .await
         .map_err(fail)?;
     if body_text(&body).trim().is_empty() {
@@ -353,7 +353,7 @@ fn empty_body() -> AppError {
     AppError::bad_request("empty_source", "Request body must not be empty.")
 }
 
-fn parse_json(body: &[u8]) -> Result<Value, AppError> {
+pub fn parse_json(body: &[u8]) -> Result<Value, AppError> {
     let json: Value = serde_json::from_slice(body).map_err(|error| {
         AppError::bad_request(
             "invalid_json",
@@ -370,7 +370,7 @@ fn parse_json(body: &[u8]) -> Result<Value, AppError> {
 }
 
 /// A required, non-blank string field, with Kroki's message when it is missing.
-fn required_field(json: &Value, name: &str) -> Result<String, AppError> {
+pub fn required_field(json: &Value, name: &str) -> Result<String, AppError> {
     match json.get(name) {
         Some(Value::String(text)) if !text.trim().is_empty() => Ok(text.clone()),
         Some(Value::String(_)) | Some(Value::Null) | None => Err(AppError::bad_request(
@@ -384,7 +384,7 @@ fn required_field(json: &Value, name: &str) -> Result<String, AppError> {
     }
 }
 
-fn optional_field(json: &Value, name: &str) -> Result<Option<String>, AppError> {
+pub fn optional_field(json: &Value, name: &str) -> Result<Option<String>, AppError> {
     match json.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) if text.trim().is_empty() => Ok(None),

@@ -4,6 +4,7 @@
 
 use crate::error::{ApiError, AppError, GatewayError};
 use crate::request_id;
+use crate::routes::responses::add_document_defaults;
 use crate::startup::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -82,7 +83,8 @@ pub async fn catch_panic(
         }
         GatewayError::with_headers(error, &headers).error_response()
     };
-    // `request_context` cannot add the id to an error, which has no response yet.
+    // `request_context` cannot add these to an error, which has no response yet.
+    add_document_defaults(response.headers_mut());
     if let Some(value) = id_header.filter(|value| !value.is_empty()) {
         response
             .headers_mut()
@@ -184,6 +186,7 @@ pub async fn request_context(
         tracing::info!(%method, %route, status, duration_ms, request_id = %id, "request");
     }
     let mut response = result?;
+    add_document_defaults(response.headers_mut());
     if let Ok(value) = HeaderValue::from_str(&id) {
         response
             .headers_mut()

@@ -4,7 +4,7 @@
 //! app's origin.
 
 use crate::renderer::Diagram;
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::HttpResponse;
 use std::time::Duration;
 
@@ -14,6 +14,24 @@ pub const POST_CACHE_CONTROL: &str = "public, max-age=432000";
 /// Diagrams are documents of their own: no script, no plugins, a sandbox, no sniffing.
 pub const DIAGRAM_CSP: &str =
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; sandbox";
+
+/// Gives a response that has none of its own the headers diagrams carry: errors, JSON and text
+/// reflect what a client sent, and must not be read as markup or run in this app's origin when
+/// opened directly. The pages set their own policy, which is kept.
+pub fn add_document_defaults(headers: &mut HeaderMap) {
+    if !headers.contains_key(header::X_CONTENT_TYPE_OPTIONS) {
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+    }
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DIAGRAM_CSP),
+        );
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 pub enum Disposition {
@@ -70,7 +88,7 @@ pub fn not_modified(etag: &str, cache_control: &str) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::http::header::{HeaderName, HeaderValue};
+    use actix_web::http::header::HeaderName;
 
     fn headers(value: &str) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -90,5 +108,27 @@ mod tests {
         assert!(etag_matches(&headers("*"), etag));
         assert!(!etag_matches(&headers("\"abcd\""), etag));
         assert!(!etag_matches(&HeaderMap::new(), etag));
+    }
+
+    #[test]
+    fn document_defaults_fill_in_and_never_replace_a_policy() {
+        let mut bare = HeaderMap::new();
+        add_document_defaults(&mut bare);
+        assert_eq!(bare.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+        assert_eq!(
+            bare.get(header::CONTENT_SECURITY_POLICY).unwrap(),
+            DIAGRAM_CSP
+        );
+
+        let mut page = HeaderMap::new();
+        page.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'"),
+        );
+        add_document_defaults(&mut page);
+        assert_eq!(
+            page.get(header::CONTENT_SECURITY_POLICY).unwrap(),
+            "default-src 'self'"
+        );
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! | request | effect |
 //! |---|---|
-//! | `PUT /_standin/fault` `{"fault":"none"\|"hang"\|"slow"\|"status"\|"reset"\|"oversized", "delay_ms":N, "status":N, "bytes":N}` | sets the fault (204) |
+//! | `PUT /_standin/fault` `{"fault":"none"\|"hang"\|"slow"\|"status"\|"reset"\|"oversized", "delay_ms":N, "status":N, "bytes":N, "chunked":bool}` | sets the fault (204) |
 //! | `GET /_standin/fault` | the current fault, same JSON shape |
 //! | `PUT /_standin/companions/{name}` `{"down":true\|false}` | marks `mermaid`, `bpmn`, `excalidraw` or `diagramsnet` down or up (204) |
 //! | `GET /_standin/companions` | `{"down":[names]}` |

@@ -8,6 +8,8 @@
 //!   connection is dropped.
 //! * [`Fault::OversizedBody`]: `200`, the right Content-Type, a `Content-Length` of that many bytes
 //!   and a streamed body of that size (the normal body first, then filler).
+//! * [`Fault::OversizedChunked`]: the same body without `Content-Length` (chunked), so a client
+//!   learns its size only by reading it.
 
 use std::time::Duration;
 
@@ -34,11 +36,14 @@ pub enum Fault {
     ResetMidBody,
     /// Status 200 with the right Content-Type and a body of this many bytes (streamed).
     OversizedBody(usize),
+    /// As [`Fault::OversizedBody`], without `Content-Length` (chunked transfer encoding).
+    OversizedChunked(usize),
 }
 
 impl Fault {
     /// Parses the body of `PUT /_standin/fault`:
-    /// `{"fault":"none"|"hang"|"slow"|"status"|"reset"|"oversized", "delay_ms":N, "status":N, "bytes":N}`.
+    /// `{"fault":"none"|"hang"|"slow"|"status"|"reset"|"oversized", "delay_ms":N, "status":N,
+    /// "bytes":N, "chunked":bool}` (`chunked`, for `oversized` only, defaults to false).
     pub fn from_control(body: &Value) -> Result<Fault, String> {
         let name = body
             .get("fault")
@@ -61,9 +66,14 @@ impl Fault {
                 }
             }
             "reset" => Ok(Fault::ResetMidBody),
-            "oversized" => usize::try_from(number("bytes")?)
-                .map(Fault::OversizedBody)
-                .map_err(|e| e.to_string()),
+            "oversized" => {
+                let bytes = usize::try_from(number("bytes")?).map_err(|e| e.to_string())?;
+                match body.get("chunked") {
+                    None | Some(Value::Bool(false)) => Ok(Fault::OversizedBody(bytes)),
+                    Some(Value::Bool(true)) => Ok(Fault::OversizedChunked(bytes)),
+                    Some(_) => Err("field \"chunked\" must be a boolean".to_owned()),
+                }
+            }
             other => Err(format!(
                 "unknown fault \"{other}\": use none, hang, slow, status, reset or oversized"
             )),
@@ -79,6 +89,9 @@ impl Fault {
             Fault::Status(s) => json!({"fault": "status", "status": s}),
             Fault::ResetMidBody => json!({"fault": "reset"}),
             Fault::OversizedBody(n) => json!({"fault": "oversized", "bytes": n}),
+            Fault::OversizedChunked(n) => {
+                json!({"fault": "oversized", "bytes": n, "chunked": true})
+            }
         }
     }
 }
@@ -120,8 +133,9 @@ pub fn reset_mid_body(content_type: &str, mut body: Vec<u8>) -> HttpResponse {
 const FILLER: &[u8] = b"kroki-standin oversized body filler\n";
 const CHUNK: usize = 64 * 1024;
 
-/// 200 with `size` bytes: `prefix` (truncated to `size`) then filler, streamed in 64 KiB chunks.
-pub fn oversized(content_type: &str, prefix: Vec<u8>, size: usize) -> HttpResponse {
+/// 200 with `size` bytes: `prefix` (truncated to `size`) then filler, streamed in 64 KiB chunks,
+/// announced with `Content-Length` unless `chunked`.
+pub fn oversized(content_type: &str, prefix: Vec<u8>, size: usize, chunked: bool) -> HttpResponse {
     let prefix = Bytes::from(prefix);
     let stream = futures_util::stream::unfold(0usize, move |sent| {
         let prefix = prefix.clone();
@@ -147,10 +161,12 @@ pub fn oversized(content_type: &str, prefix: Vec<u8>, size: usize) -> HttpRespon
             Some((Ok::<Bytes, std::io::Error>(Bytes::from(chunk)), sent + len))
         }
     });
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, content_type.to_owned()))
-        .no_chunking(size as u64)
-        .streaming(stream)
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::CONTENT_TYPE, content_type.to_owned()));
+    if !chunked {
+        response.no_chunking(size as u64);
+    }
+    response.streaming(stream)
 }
 
 #[cfg(test)]
@@ -166,6 +182,7 @@ mod tests {
             Fault::Status(503),
             Fault::ResetMidBody,
             Fault::OversizedBody(1 << 20),
+            Fault::OversizedChunked(1 << 20),
         ] {
             assert_eq!(Fault::from_control(&fault.to_control()), Ok(fault));
         }
@@ -178,5 +195,8 @@ mod tests {
         assert!(Fault::from_control(&json!({"fault": "slow"})).is_err());
         assert!(Fault::from_control(&json!({"fault": "status", "status": 70000})).is_err());
         assert!(Fault::from_control(&json!({"fault": "oversized", "bytes": -1})).is_err());
+        assert!(
+            Fault::from_control(&json!({"fault": "oversized", "bytes": 1, "chunked": 1})).is_err()
+        );
     }
 }

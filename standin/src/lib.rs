@@ -29,6 +29,13 @@
 //! over 50000 characters give `MaxTextSizeError`, and a PlantUML source with a ditaa block gives
 //! Kroki's empty 200. See [`engine`].
 //!
+//! # Hostile SVG on demand
+//!
+//! An SVG render of a source whose first line is exactly `STANDIN_RAW_SVG`
+//! ([`render::RAW_SVG_MARKER`]) is the rest of the source, verbatim: an SVG carrying `<script>` or
+//! event handlers, as real engines can produce, for tests of the diagram Content-Security-Policy.
+//! Other formats ignore the marker.
+//!
 //! # Use from tests
 //!
 //! ```no_run

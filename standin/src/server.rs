@@ -248,7 +248,10 @@ async fn kroki(req: &HttpRequest, payload: web::Payload, state: &Shared) -> Http
             };
             return respond(Reply::Error(KrokiError::with_status(status)), &ctx);
         }
-        Fault::None | Fault::ResetMidBody | Fault::OversizedBody(_) => {}
+        Fault::None
+        | Fault::ResetMidBody
+        | Fault::OversizedBody(_)
+        | Fault::OversizedChunked(_) => {}
     }
 
     let reply = if too_long {
@@ -268,7 +271,11 @@ async fn kroki(req: &HttpRequest, payload: web::Payload, state: &Shared) -> Http
         }
         Fault::OversizedBody(size) => {
             let (content_type, body) = reply_bytes(reply, &ctx);
-            with_cors(faults::oversized(&content_type, body, size), &ctx)
+            with_cors(faults::oversized(&content_type, body, size, false), &ctx)
+        }
+        Fault::OversizedChunked(size) => {
+            let (content_type, body) = reply_bytes(reply, &ctx);
+            with_cors(faults::oversized(&content_type, body, size, true), &ctx)
         }
         _ => respond(reply, &ctx),
     }

@@ -220,6 +220,26 @@ async fn oversized_body_is_streamed_with_its_length() {
 }
 
 #[tokio::test]
+async fn oversized_chunked_body_has_no_length() {
+    let kroki = StandIn::start().await.unwrap();
+    let size = 2 * 1024 * 1024 + 5;
+    kroki.set_fault(Fault::OversizedChunked(size));
+    let resp = client()
+        .get(format!("{}/graphviz/svg/{}", kroki.url(), encode(DOT)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "image/svg+xml");
+    assert!(resp.headers().get("content-length").is_none());
+    assert_eq!(resp.headers()["transfer-encoding"], "chunked");
+    assert_eq!(resp.content_length(), None);
+    let body = resp.bytes().await.unwrap();
+    assert_eq!(body.len(), size);
+    assert!(body.starts_with(b"<?xml"));
+}
+
+#[tokio::test]
 async fn stop_refuses_and_restart_serves_on_the_same_port() {
     let kroki = StandIn::start().await.unwrap();
     let addr = kroki.addr();
