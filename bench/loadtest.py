@@ -123,7 +123,8 @@ def judge(directory, bound_kib, cache_bytes, connections):
         f"p99 {latency['p99_us'] / 1000:.2f} ms, max {max(r['max_us'] for r in done) / 1000:.1f} ms")
     out("")
     out(f"{'kind':<16}{'sent':>9}{'answered':>10}{'share':>7}  expected answer")
-    sent_total = sum(sent.values())
+    # Requests only: `pool_exhausted` counts GET misses sent by POST instead, not requests.
+    sent_total = sum(value for kind, value in sent.items() if kind in KINDS)
     for kind, expected in KINDS.items():
         got = answered.get(kind, 0) + answered.get(f"{kind}_uncached", 0) + answered.get(
             f"{kind}_cached", 0)
