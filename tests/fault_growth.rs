@@ -3,8 +3,10 @@
 //! connections), 16 requests at once through the API and the gateway, round after round. Each
 //! request ends within the timeout with the expected clear 502 or 504, renders work again after
 //! each round, and the process holds no more file descriptors and not much more memory than
-//! before (measured; the figures are printed, run with `--nocapture` to see them). Kroki going
-//! away under load is `tests/api/faults_load.rs`.
+//! before (measured; the figures are printed, run with `--nocapture` to see them). Then 200
+//! slow clients (a kept-alive connection, one byte of a next head) are dropped within the head
+//! timeout and leave no descriptor behind. Kroki going away under load is
+//! `tests/api/faults_load.rs`.
 //!
 //! A test binary of its own: it measures `/proc/self`, which other tests running in the same
 //! process would disturb. The app and the stand-in Kroki both run in this process, so each
@@ -202,6 +204,8 @@ async fn fault_after_fault_leaves_no_descriptors_and_bounded_memory_behind() {
         ("CACHE_MAX_SIZE", "0"),
         // The chunked oversized answers are read up to this before they are refused.
         ("MAX_RESPONSE_SIZE", "4MiB"),
+        // The slow clients at the end are dropped after this.
+        ("CLIENT_REQUEST_TIMEOUT", "1s"),
     ])
     .await;
     let address = app.address.clone();
@@ -280,4 +284,54 @@ async fn fault_after_fault_leaves_no_descriptors_and_bounded_memory_behind() {
         rss_after < rss_early + 16.0,
         "memory grew round after round: {rss_per_round:.1?} MiB"
     );
+
+    // Then slow clients: 200 kept-alive connections, each served once, then sent one byte of a
+    // next head. The server drops each at CLIENT_REQUEST_TIMEOUT (1 s); once the clients close
+    // their ends, the descriptors are back where they were.
+    let (peak_fds, slowest) = slow_second_heads(&address, 200).await;
+    let fds_after_slow = quiesce(&app, client()).await;
+    eprintln!(
+        "200 slow second heads: {peak_fds} fds open while they were held, all dropped within \
+         {slowest:?}; {fds_after_slow} fds after (quiet state), {fds_before} before the faults"
+    );
+    assert!(slowest < Duration::from_secs(4), "{slowest:?}");
+    assert!(
+        fds_after_slow <= fds_before + 8,
+        "{fds_before} -> {fds_after_slow}"
+    );
+}
+
+/// Opens `n` connections, has each served once, then sends one byte of a next head on each and
+/// waits until the server has closed them all. Returns the descriptors open while they were
+/// held and the longest any was kept after its byte; the connections are closed on return.
+async fn slow_second_heads(address: &str, n: usize) -> (usize, Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = address.trim_start_matches("http://");
+    let mut streams = Vec::new();
+    for _ in 0..n {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buffer = [0u8; 1024];
+        let read = stream.read(&mut buffer).await.unwrap();
+        assert!(buffer[..read].starts_with(b"HTTP/1.1 200"));
+        stream.write_all(b"G").await.unwrap();
+        streams.push((Instant::now(), stream));
+    }
+    let peak_fds = open_fds();
+    let waits = streams.into_iter().map(|(sent, mut stream)| async move {
+        let mut rest = Vec::new();
+        let closed =
+            tokio::time::timeout(Duration::from_secs(8), stream.read_to_end(&mut rest)).await;
+        assert!(closed.is_ok(), "a slow second head was never dropped");
+        sent.elapsed()
+    });
+    let slowest = futures::future::join_all(waits)
+        .await
+        .into_iter()
+        .max()
+        .unwrap_or_default();
+    (peak_fds, slowest)
 }
