@@ -7,7 +7,13 @@
 //! the first byte of a head, the rest of it (up to its empty line) must arrive within the
 //! timeout. When it does not, the client gets a 408, reads end and the server closes.
 //!
-//! It only reads the bytes that pass, it does not parse them: actix-http still does that.
+//! It only reads the bytes that pass, it does not parse them: actix-http still does that. So
+//! it cannot tell a body from a pipelined next head: bytes read while a request is the
+//! server's start no deadline, and the next one starts with the first byte read after the
+//! server's final response. A pipelined head that came in before that response all but its
+//! final empty line would be taken for an unfinished one and cut at the timeout, even if the
+//! server was busy with it. No common client pipelines (browsers, curl, hyper and the
+//! JVM's clients do not), and the worst case is a 408, never a connection held open.
 
 use std::future::Future;
 use std::io;
