@@ -21,7 +21,7 @@
 #[allow(dead_code)]
 mod helpers;
 
-use helpers::{encode, spawn_app_with, TestApp};
+use helpers::{connect, encode, served_once, spawn_app_with, TestApp};
 use kroki_standin::Fault;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -288,7 +288,7 @@ async fn fault_after_fault_leaves_no_descriptors_and_bounded_memory_behind() {
     // Then slow clients: 200 kept-alive connections, each served once, then sent one byte of a
     // next head. The server drops each at CLIENT_REQUEST_TIMEOUT (1 s); once the clients close
     // their ends, the descriptors are back where they were.
-    let (peak_fds, slowest) = slow_second_heads(&address, 200).await;
+    let (peak_fds, slowest) = slow_second_heads(&app, 200).await;
     let fds_after_slow = quiesce(&app, client()).await;
     eprintln!(
         "200 slow second heads: {peak_fds} fds open while they were held, all dropped within \
@@ -304,19 +304,12 @@ async fn fault_after_fault_leaves_no_descriptors_and_bounded_memory_behind() {
 /// Opens `n` connections, has each served once, then sends one byte of a next head on each and
 /// waits until the server has closed them all. Returns the descriptors open while they were
 /// held and the longest any was kept after its byte; the connections are closed on return.
-async fn slow_second_heads(address: &str, n: usize) -> (usize, Duration) {
+async fn slow_second_heads(app: &TestApp, n: usize) -> (usize, Duration) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let address = address.trim_start_matches("http://");
     let mut streams = Vec::new();
     for _ in 0..n {
-        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-        stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .unwrap();
-        let mut buffer = [0u8; 1024];
-        let read = stream.read(&mut buffer).await.unwrap();
-        assert!(buffer[..read].starts_with(b"HTTP/1.1 200"));
+        let mut stream = connect(app).await;
+        served_once(&mut stream).await;
         stream.write_all(b"G").await.unwrap();
         streams.push((Instant::now(), stream));
     }

@@ -8,7 +8,9 @@
 
 mod head_deadline;
 
-pub use head_deadline::{HeadDeadline, OnTimeout};
+pub use head_deadline::OnTimeout;
+
+use head_deadline::HeadDeadline;
 
 use actix_http::body::MessageBody;
 use actix_http::{HttpService, Request, Response};

@@ -25,7 +25,7 @@ pub async fn read_body(
     }
     tokio::time::timeout(timeout, reading)
         .await
-        .unwrap_or(Err(AppError::BodyTimeout { timeout }))
+        .unwrap_or_else(|_elapsed| Err(AppError::BodyTimeout { timeout }))
 }
 
 async fn read_body_within(

@@ -2,17 +2,11 @@
 //! are dropped within `CLIENT_REQUEST_TIMEOUT`, header floods get 431 and a closed
 //! connection, and the app serves normal requests all along.
 
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::helpers::{connect, served_once, spawn_app_with, TestApp};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-async fn connect(app: &TestApp) -> TcpStream {
-    TcpStream::connect(app.address.trim_start_matches("http://"))
-        .await
-        .unwrap()
-}
 
 /// Reads until the server closes; returns what it sent (an error counts as closed).
 async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> Vec<u8> {
@@ -81,17 +75,6 @@ async fn trickle(
 
 fn header_line(n: usize) -> String {
     format!("X-Slow-{n}: still here\r\n")
-}
-
-/// One whole request on `stream`, answered 200 (the connection is kept alive).
-async fn served_once(stream: &mut TcpStream) {
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .unwrap();
-    let mut buffer = [0u8; 4096];
-    let n = stream.read(&mut buffer).await.unwrap();
-    assert_eq!(status_of(&buffer[..n]), 200);
 }
 
 /// `kroki_web_request_head_timeouts_total` from the app's metrics.

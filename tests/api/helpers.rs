@@ -1,10 +1,13 @@
-//! Starting the app against a stand-in Kroki, and small request helpers.
+//! Starting the app against a stand-in Kroki, and small request helpers (HTTP, and raw TCP for
+//! the connection-level tests).
 
 use kroki_standin::{RecordedRequest, StandIn};
 use kroki_web::config::Config;
 use kroki_web::domain::encoding;
 use kroki_web::startup::Application;
 use std::collections::HashMap;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 pub struct TestApp {
     pub address: String,
@@ -46,6 +49,28 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         kroki,
         client,
     }
+}
+
+/// A raw TCP connection to the app.
+pub async fn connect(app: &TestApp) -> TcpStream {
+    TcpStream::connect(app.address.trim_start_matches("http://"))
+        .await
+        .expect("the app accepts a connection")
+}
+
+/// One whole request on `stream`, answered 200 (the connection is kept alive).
+pub async fn served_once(stream: &mut TcpStream) {
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("the request is sent");
+    let mut buffer = [0u8; 4096];
+    let n = stream.read(&mut buffer).await.expect("an answer");
+    assert!(
+        buffer[..n].starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&buffer[..n])
+    );
 }
 
 impl TestApp {
