@@ -29,11 +29,12 @@ if ((${#python_tools[@]})); then
   python3 -m pip install --quiet --disable-pip-version-check "${python_tools[@]}"
 fi
 
-# cargo deny (licences, bans, sources of the dependency tree) and cargo fuzz (the fuzz targets'
-# smoke run), from the crates registry.
+# cargo deny (licences, bans, sources of the dependency tree), cargo fuzz (the fuzz targets'
+# smoke run) and cargo machete (unused dependencies), from the crates registry.
 cargo_tools=()
 command -v cargo-deny >/dev/null 2>&1 || cargo_tools+=(cargo-deny)
 command -v cargo-fuzz >/dev/null 2>&1 || cargo_tools+=(cargo-fuzz)
+command -v cargo-machete >/dev/null 2>&1 || cargo_tools+=(cargo-machete)
 for tool in "${cargo_tools[@]}"; do
   echo "setup: installing $tool (cargo install)"
   cargo install --locked --quiet "$tool"

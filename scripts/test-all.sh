@@ -15,6 +15,16 @@ step "cargo deny: licences, bans, sources (deny.toml)"
 # Not advisories: its database is fetched from the network, which CI cannot reach.
 cargo deny --log-level error check licenses bans sources
 
+step "cargo machete: no unused dependency"
+cargo machete
+
+step "the editor bundle: rebuilt from web/src and compared with the committed static/ files"
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+git diff --exit-code -- static tests/browser/vendor || {
+  echo "static/ differs from a fresh build of web/src: run 'make assets' and commit the result" >&2
+  exit 1
+}
+
 step "unit, black-box, end-to-end and browser tests (against the stand-in Kroki)"
 test_log="$(mktemp)"
 trap 'rm -f "$test_log"' EXIT
