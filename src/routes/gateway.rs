@@ -33,20 +33,22 @@ use serde_json::Value;
 /// path on GET).
 const RESERVED_QUERY: &[&str] = &["output_format", "source_encoded"];
 
+use super::middleware::{get_or_head, wrong_method};
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("")
             .wrap(from_fn(cors))
             .service(
                 web::resource("/")
-                    .route(web::get().to(super::pages::home))
+                    .route(get_or_head().to(super::pages::home))
                     .route(web::post().to(post_root))
-                    .default_service(web::to(super::pages::not_found)),
+                    .default_service(wrong_method("GET, HEAD, POST")),
             )
             .service(
                 web::resource("/{type}/{format}/{encoded}")
-                    .route(web::get().to(get_diagram))
-                    .default_service(web::to(super::pages::not_found)),
+                    .route(get_or_head().to(get_diagram))
+                    .default_service(wrong_method("GET, HEAD")),
             )
             .service(
                 web::resource("/{type}/{format}")
