@@ -601,6 +601,40 @@ mod tests {
         assert!(long.path().starts_with("/aaa"));
     }
 
+    #[tokio::test]
+    async fn a_bare_answer_is_replaced_by_the_apps_and_ends_reads() {
+        let (mut client, server) = tokio::io::duplex(64 * 1024);
+        let (on_timeout, _) = counter();
+        let mut server = HeadDeadline::new(server, Duration::from_secs(5), on_timeout, answer());
+        client
+            .write_all(b"GET /api/generate HTTP/1.1\r\nX-Big: aaaa")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 256];
+        assert!(server.read(&mut buf).await.unwrap() > 0);
+        let bare: &[u8] = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+        assert_eq!(server.write(bare).await.unwrap(), bare.len());
+        server.flush().await.unwrap();
+        assert_eq!(server.read(&mut buf).await.unwrap(), 0, "reads end");
+        server.shutdown().await.unwrap();
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8(answer).unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"),
+            "{answer}"
+        );
+        assert!(
+            answer.contains("x-request-id: made-by-the-app\r\n"),
+            "{answer}"
+        );
+        assert!(answer.contains("connection: close\r\n"), "{answer}");
+        assert!(
+            answer.ends_with("\r\n\r\nError 431: /api/generate"),
+            "{answer}"
+        );
+    }
+
     fn counter() -> (OnTimeout, Arc<AtomicUsize>) {
         let count = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&count);
