@@ -52,10 +52,11 @@ pub fn error_response(path: &str, headers: &HeaderMap, error: AppError) -> HttpR
 /// The answer for a request refused below the app (`http_server`), in the documented shape of
 /// its path, with the headers every answer carries: a new request id, `nosniff` and the CSP.
 /// A request line longer than `MAX_URI_LENGTH` that actix-http could not parse (a target of
-/// 65,534 characters or more) gets the 414 a shorter one gets.
+/// 65,534 characters or more: 400; or longer than its buffer: 431) gets the 414 a shorter one
+/// gets.
 pub fn answer_below_app(refusal: &Refusal, config: &Config) -> HttpResponse {
     let error = match refusal.status {
-        400 if refusal.request_line_len > config.max_uri_length => AppError::UriTooLong {
+        400 | 431 if refusal.request_line_len > config.max_uri_length => AppError::UriTooLong {
             limit: config.max_uri_length,
         },
         400 => AppError::Connection {
