@@ -310,13 +310,15 @@ async fn render_keyed(
     render_request: &RenderRequest,
     key: CacheKey,
 ) -> GatewayResult {
-    let cache_control = if request.method() == Method::GET {
+    // HEAD is a GET without the body: the same headers.
+    let is_get = matches!(*request.method(), Method::GET | Method::HEAD);
+    let cache_control = if is_get {
         immutable_cache_control(state.config.http_cache_max_age)
     } else {
         POST_CACHE_CONTROL.to_owned()
     };
     let etag = key.etag();
-    if request.method() == Method::GET && etag_matches(request.headers(), &etag) {
+    if is_get && etag_matches(request.headers(), &etag) {
         return Ok(not_modified(&etag, &cache_control));
     }
     let diagram = state
@@ -401,7 +403,7 @@ async fn cors(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     // The home page shares `/` with Kroki's `POST /`; pages get no CORS.
-    let is_page = request.method() == Method::GET && request.path() == "/";
+    let is_page = matches!(*request.method(), Method::GET | Method::HEAD) && request.path() == "/";
     let has_origin = request.headers().contains_key(header::ORIGIN) && !is_page;
     if request.method() == Method::OPTIONS
         && request

@@ -183,6 +183,20 @@ async fn head_mirrors_get_and_a_cached_diagram_costs_no_render() {
         1,
         "a HEAD of a cached diagram rendered it"
     );
+    // A diagram not rendered before: HEAD renders it, with GET's headers (then GET is a hit).
+    let fresh = format!("/graphviz/svg/{}", encode("digraph { head -> first }"));
+    let head = app.client.head(app.url(&fresh)).send().await.unwrap();
+    let get = app.get(&fresh).await;
+    assert_eq!((head.status().as_u16(), get.status().as_u16()), (200, 200));
+    for name in ["cache-control", "etag", "content-type"] {
+        assert_eq!(
+            header(&head, name),
+            header(&get, name),
+            "HEAD {fresh}: {name}"
+        );
+    }
+    assert_eq!(header(&get, "x-cache"), "HIT");
+    assert_eq!(app.renders().len(), 2);
     for path in [
         "/",
         "/health",
