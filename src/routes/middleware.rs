@@ -304,6 +304,52 @@ mod tests {
 
     const SECRET: &str = "digraph { secret_source }";
 
+    #[actix_web::test]
+    async fn the_api_paths_get_the_apis_shape_and_all_others_kroki_s() {
+        for path in ["/api", "/api/", "/api/generate", "/api/no/such"] {
+            assert_eq!(ErrorShape::of(path), ErrorShape::Api, "{path}");
+        }
+        for path in [
+            "/",
+            "/apis",
+            "/graphviz/svg/x",
+            "/healthz",
+            "/static/a.css",
+            "",
+        ] {
+            assert_eq!(ErrorShape::of(path), ErrorShape::Kroki, "{path}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn answers_below_the_app_carry_the_headers_and_the_414_for_long_lines() {
+        let config = Config::from_lookup(|_| None).expect("defaults");
+        let refusal = |status, path: &str, request_line_len| Refusal {
+            status,
+            path: path.to_owned(),
+            request_line_len,
+        };
+        let long = config.max_uri_length + 1;
+        for (refusal, status, content_type) in [
+            (refusal(400, "/api/x", long), 414, "application/json"),
+            (refusal(431, "/graphviz/svg/x", long), 414, "text/plain"),
+            (refusal(431, "/graphviz/svg/x", 40), 431, "text/plain"),
+            (refusal(400, "", 0), 400, "text/plain"),
+            (refusal(408, "/api/generate", 30), 408, "application/json"),
+        ] {
+            let response = answer_below_app(&refusal, &config);
+            assert_eq!(response.status().as_u16(), status, "{refusal:?}");
+            let headers = response.headers();
+            assert_eq!(headers.get(header::CONTENT_TYPE).unwrap(), content_type);
+            assert_eq!(headers.get(request_id::HEADER).unwrap().len(), 32);
+            assert!(headers.contains_key(header::CONTENT_SECURITY_POLICY));
+            assert_eq!(
+                headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(),
+                "nosniff"
+            );
+        }
+    }
+
     /// A handler with a bug: it panics with request data in its message.
     async fn panics(body: String) -> HttpResponse {
         panic!("a bug in a handler, holding {body}")
