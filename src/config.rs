@@ -51,6 +51,11 @@ pub struct Config {
     /// `CLIENT_REQUEST_TIMEOUT`: how long a client has to send each request head, and then its
     /// body (slow clients get 408 and are dropped).
     pub client_request_timeout: Duration,
+    /// `KEEP_ALIVE`: how long an idle kept-alive connection stays open.
+    pub keep_alive: Duration,
+    /// `PUBLIC_URL`: the origin (and path prefix) of the links the editor builds; `None`: the
+    /// request's own `Host`, and `X-Forwarded-Host`/`-Proto` from `TRUSTED_PROXIES` only.
+    pub public_url: Option<String>,
     /// `RATE_LIMIT` and `RATE_LIMIT_BURST`: requests per client address (`None`: off).
     pub rate_limit: Option<RateLimitSetting>,
     /// `TRUSTED_PROXIES`: peers whose `X-Forwarded-For` names the client for the rate limit.
@@ -102,9 +107,11 @@ pub const SETTINGS: &[Setting] = &[
     Setting { variable: "WORKERS", default: "number of cores", meaning: "HTTP worker threads" },
     Setting { variable: "SHUTDOWN_TIMEOUT", default: "30s", meaning: "Grace period for requests in flight after SIGTERM" },
     Setting { variable: "CLIENT_REQUEST_TIMEOUT", default: "10s", meaning: "Time a client has to send each request head (every one on a kept-alive connection), and then its body; slower clients (slowloris, slow POST) get 408 and are disconnected" },
+    Setting { variable: "KEEP_ALIVE", default: "15s", meaning: "How long an idle kept-alive connection stays open before the server closes it" },
+    Setting { variable: "PUBLIC_URL", default: "none", meaning: "Origin of the links the editor builds (share link, image URL, snippets), such as `https://diagrams.example.com`; unset, the request's `Host`, with `X-Forwarded-Host` and `X-Forwarded-Proto` honoured from `TRUSTED_PROXIES` only" },
     Setting { variable: "RATE_LIMIT", default: "off", meaning: "Requests per client address (an IPv6 client counts as its /64), such as `20/s`, `600/min` or `10000/h`; above it 429 with `Retry-After` (health, metrics and static assets are never limited)" },
     Setting { variable: "RATE_LIMIT_BURST", default: "the rate's count", meaning: "Requests a quiet client may send at once before `RATE_LIMIT` applies" },
-    Setting { variable: "TRUSTED_PROXIES", default: "none", meaning: "Proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` names the client for `RATE_LIMIT`" },
+    Setting { variable: "TRUSTED_PROXIES", default: "none", meaning: "Proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` names the client for `RATE_LIMIT`, and whose `X-Forwarded-Host` and `X-Forwarded-Proto` name the origin of the editor's links" },
     Setting { variable: "LOG_LEVEL", default: "info", meaning: "Log level (`error` … `trace`) or a tracing filter such as `kroki_web=debug,info`" },
     Setting { variable: "LOG_FORMAT", default: "text", meaning: "`text` for readable lines, `json` for one JSON object per line" },
 ];
@@ -176,6 +183,14 @@ impl Config {
             shutdown_timeout: read("SHUTDOWN_TIMEOUT").parse_with("30s", parse_duration)?,
             client_request_timeout: read("CLIENT_REQUEST_TIMEOUT")
                 .parse_with("10s", parse_duration)?,
+            keep_alive: read("KEEP_ALIVE").parse_with("15s", parse_duration)?,
+            public_url: read("PUBLIC_URL").parse_with("none", |v| {
+                if v.eq_ignore_ascii_case("none") {
+                    Ok(None)
+                } else {
+                    parse_public_url(v).map(Some)
+                }
+            })?,
             rate_limit: {
                 let burst = lookup("RATE_LIMIT_BURST").filter(|v| !v.trim().is_empty());
                 read("RATE_LIMIT").parse_with("off", |v| {
@@ -246,6 +261,12 @@ fn parse_kroki_url(value: &str) -> Result<reqwest::Url, String> {
         return Err("the URL must not have a query or fragment".into());
     }
     Ok(url)
+}
+
+/// An http or https URL with a host and no query or fragment, without its trailing slash.
+fn parse_public_url(value: &str) -> Result<String, String> {
+    let url = parse_kroki_url(value)?;
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 fn parse_duration(value: &str) -> Result<Duration, String> {
@@ -321,6 +342,8 @@ mod tests {
         assert_eq!(config.render_concurrency, 32);
         assert_eq!(config.http_cache_max_age, Duration::from_secs(30 * 86400));
         assert_eq!(config.client_request_timeout, Duration::from_secs(10));
+        assert_eq!(config.keep_alive, Duration::from_secs(15));
+        assert_eq!(config.public_url, None);
         assert_eq!(config.rate_limit, None);
         assert!(config.trusted_proxies.is_empty());
         for setting in SETTINGS {
@@ -369,6 +392,8 @@ mod tests {
             ("RATE_LIMIT", "600/min"),
             ("RATE_LIMIT_BURST", "20"),
             ("TRUSTED_PROXIES", "10.0.0.0/8,::1"),
+            ("KEEP_ALIVE", "3s"),
+            ("PUBLIC_URL", "https://diagrams.example.test/"),
         ])
         .expect("valid");
         assert_eq!(config.listen_address().to_string(), "127.0.0.1:9000");
@@ -401,6 +426,11 @@ mod tests {
             (600, Duration::from_secs(60), 20)
         );
         assert_eq!(config.trusted_proxies.len(), 2);
+        assert_eq!(config.keep_alive, Duration::from_secs(3));
+        assert_eq!(
+            config.public_url.as_deref(),
+            Some("https://diagrams.example.test")
+        );
         assert!(config_none_companions());
     }
 
@@ -430,6 +460,9 @@ mod tests {
             ("RATE_LIMIT", "fast"),
             ("RATE_LIMIT", "10/week"),
             ("TRUSTED_PROXIES", "proxy.internal"),
+            ("KEEP_ALIVE", "0s"),
+            ("PUBLIC_URL", "javascript:alert(1)"),
+            ("PUBLIC_URL", "diagrams.example.test"),
         ];
         for (variable, value) in cases {
             let error = config(&[(variable, value)]).expect_err(value);

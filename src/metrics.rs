@@ -1,6 +1,6 @@
 //! Prometheus metrics (`GET /metrics`, OpenMetrics text), with the official client library.
 //! Labels are low-cardinality by construction: route patterns (never raw paths, which hold
-//! diagrams), methods, status codes, diagram type names from the catalog and error codes.
+//! diagrams), methods folded to the standard set plus `other`, status codes, diagram type names from the catalog and error codes.
 
 use crate::health::{HealthReport, Status};
 use crate::renderer::Renderer;
@@ -179,9 +179,11 @@ impl Metrics {
         self.head_timeouts.inc();
     }
 
+    /// Counts one request. `method` is folded by [`method_label`]: a client may send any token
+    /// as a method, and each distinct label would be a series kept for the process's life.
     pub fn observe_http(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let labels = HttpLabels {
-            method: method.to_owned(),
+            method: method_label(method).to_owned(),
             route: route.to_owned(),
             status: status.to_string(),
         };
@@ -241,10 +243,51 @@ impl Metrics {
     }
 }
 
+/// The methods of RFC 9110 and PATCH as themselves, anything else (any token a client invents,
+/// up to the size of a request head) as `other`: the label for metrics and log lines.
+pub fn method_label(method: &str) -> &'static str {
+    const STANDARD: &[&str] = &[
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    STANDARD
+        .iter()
+        .find(|standard| **standard == method)
+        .copied()
+        .unwrap_or("other")
+}
+
 /// Advances a Prometheus counter to a total kept elsewhere (counters only go up).
 fn catch_up(counter: &Counter, total: u64) {
     let current = counter.get();
     if total > current {
         counter.inc_by(total - current);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_fold_to_the_standard_set_and_other() {
+        assert_eq!(method_label("GET"), "GET");
+        assert_eq!(method_label("PATCH"), "PATCH");
+        assert_eq!(method_label("get"), "other", "methods are case-sensitive");
+        assert_eq!(method_label(&"X".repeat(120_000)), "other");
+        let metrics = Metrics::new();
+        for n in 0..1000 {
+            metrics.observe_http(&format!("INVENTED{n}"), "/healthz", 404, Duration::ZERO);
+        }
+        assert_eq!(
+            metrics
+                .http_requests
+                .get_or_create(&HttpLabels {
+                    method: "other".into(),
+                    route: "/healthz".into(),
+                    status: "404".into(),
+                })
+                .get(),
+            1000
+        );
     }
 }

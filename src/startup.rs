@@ -70,13 +70,17 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState::new(&config)?);
         let metrics = Arc::clone(&state.metrics);
+        let answer_config = config.clone();
         let settings = ServerSettings {
             workers: config.workers,
             client_request_timeout: config.client_request_timeout,
-            keep_alive: Duration::from_secs(75),
+            keep_alive: config.keep_alive,
             client_disconnect_timeout: Duration::from_secs(2),
             shutdown_timeout: config.shutdown_timeout,
             on_head_timeout: Arc::new(move || metrics.count_head_timeout()),
+            answer: Arc::new(move |refusal| {
+                routes::middleware::answer_below_app(refusal, &answer_config)
+            }),
         };
         let server = http_server::serve(listener, settings, move || {
             App::new()

@@ -50,15 +50,18 @@ pub fn decode(encoded: &str, limit: usize) -> Result<String, DecodeError> {
 pub fn decode_plantuml(encoded: &str, limit: usize) -> Result<String, DecodeError> {
     let form_decoded = form_url_decode(encoded);
     let native = if let Some(hex) = form_decoded.strip_prefix("~h") {
-        decode_hex(hex)
+        decode_hex(hex).map(Ok)
     } else {
         let body = form_decoded.strip_prefix("~0").unwrap_or(&form_decoded);
-        decode_plantuml_base64(body).and_then(|bytes| inflate(&bytes, false, limit).ok())
+        decode_plantuml_base64(body).map(|bytes| inflate(&bytes, false, limit))
     };
     match native {
-        Some(bytes) if bytes.len() > limit => Err(DecodeError::TooLarge { limit }),
-        Some(bytes) => into_text(bytes, limit),
-        None => decode(&form_decoded, limit),
+        // A native source over the limit is refused as one in Kroki's encoding is (413), not
+        // retried as Kroki's encoding, which would fail as undecodable (400).
+        Some(Err(DecodeError::TooLarge { .. })) => Err(DecodeError::TooLarge { limit }),
+        Some(Ok(bytes)) if bytes.len() > limit => Err(DecodeError::TooLarge { limit }),
+        Some(Ok(bytes)) => into_text(bytes, limit),
+        Some(Err(_)) | None => decode(&form_decoded, limit),
     }
 }
 

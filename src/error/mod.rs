@@ -41,6 +41,9 @@ pub enum AppError {
     BodyTimeout { timeout: std::time::Duration },
     #[error("Method not allowed. Please use a POST request.")]
     MethodNotAllowed,
+    /// A wrong method on a path that answers others than POST alone (sent with `Allow`).
+    #[error("Method not allowed. This path answers {allow}.")]
+    WrongMethod { allow: &'static str },
     #[error("Not Found")]
     NotFound,
     #[error("The request URI's length exceeds {limit}. Send long diagrams by POST, or raise MAX_URI_LENGTH.")]
@@ -49,6 +52,14 @@ pub enum AppError {
     Overloaded { retry_after_secs: u64 },
     #[error("Too many requests from this address; try again in {retry_after_secs} s.")]
     RateLimited { retry_after_secs: u64 },
+    /// A connection-level failure answered below the app (a head that cannot be parsed, a
+    /// header block too large, a late head), with its own status.
+    #[error("{message}")]
+    Connection {
+        status: u16,
+        code: &'static str,
+        message: String,
+    },
     /// A bug: the handler panicked. The details are in the log, under the request id.
     #[error("The server failed while answering this request (request id {request_id}).")]
     Internal { request_id: String },
@@ -74,13 +85,14 @@ impl AppError {
             AppError::Decode(_) => 400,
             AppError::Kroki(error) => error.status(),
             AppError::UnsupportedMediaType(_) => 415,
-            AppError::MethodNotAllowed => 405,
+            AppError::MethodNotAllowed | AppError::WrongMethod { .. } => 405,
             AppError::BodyTimeout { .. } => 408,
             AppError::NotFound => 404,
             AppError::UriTooLong { .. } => 414,
             AppError::Overloaded { .. } => 503,
             AppError::RateLimited { .. } => 429,
             AppError::Internal { .. } => 500,
+            AppError::Connection { status, .. } => *status,
         };
         StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY)
     }
@@ -99,13 +111,14 @@ impl AppError {
             AppError::BadRequest { code, .. } => code,
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
-            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::MethodNotAllowed | AppError::WrongMethod { .. } => "method_not_allowed",
             AppError::BodyTimeout { .. } => "request_timeout",
             AppError::NotFound => "not_found",
             AppError::UriTooLong { .. } => "uri_too_long",
             AppError::Overloaded { .. } => "overloaded",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Internal { .. } => "internal_error",
+            AppError::Connection { code, .. } => code,
         }
     }
 

@@ -14,6 +14,15 @@
 //! final empty line would be taken for an unfinished one and cut at the timeout, even if the
 //! server was busy with it. No common client pipelines (browsers, curl, hyper and the
 //! JVM's clients do not), and the worst case is a 408, never a connection held open.
+//!
+//! It also gives the answers made below the app their documented shape. actix-http answers a
+//! head it cannot parse itself, with an empty body and no header of the app's: 400 for a
+//! malformed head (a request target of 65,534 characters or more among them: the `http`
+//! crate's limit), 431 for a header block over its buffer, 400 for a malformed chunked body.
+//! Those, and this module's own 408, are recognised as they are written (a final error
+//! response with no `X-Request-Id` and an empty body: every answer of the app carries one)
+//! and replaced by [`Answer`]'s response for the same status, the path (read from the head's
+//! first bytes) choosing its shape. The connection still closes after them.
 
 use std::future::Future;
 use std::io;
@@ -24,12 +33,30 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{sleep_until, Instant, Sleep};
 
-/// What a client whose head is late is told before the connection closes.
-const TIMEOUT_RESPONSE: &[u8] =
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
-
 /// Called once for every connection dropped for a late head (counts it in the metrics).
 pub type OnTimeout = Arc<dyn Fn() + Send + Sync>;
+
+/// An answer made below the app: what is known of the request when it is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// 400, 408, 431 (or another error status actix-http chose).
+    pub status: u16,
+    /// The request target's path as far as it arrived (at most [`PREFIX`] bytes of the head
+    /// are kept); empty if the request line had not begun.
+    pub path: String,
+    /// The request line's length so far, its end excluded (a target too long to parse makes
+    /// it long).
+    pub request_line_len: usize,
+}
+
+/// Makes the response sent for a [`Refusal`]: the app's headers and body for that status.
+pub type Answer = Arc<dyn Fn(&Refusal) -> actix_web::HttpResponse + Send + Sync>;
+
+/// How much of each head's start is kept, to know its path.
+const PREFIX: usize = 256;
+
+/// With no `CLIENT_REQUEST_TIMEOUT`: a deadline never reached.
+const NO_DEADLINE: Duration = Duration::from_secs(100 * 365 * 86_400);
 
 /// Where the connection is in its request/response cycle, as far as the deadline cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,51 +75,69 @@ enum Phase {
 /// A connection's stream with a deadline on each request head. See the module documentation.
 pub struct HeadDeadline<IO> {
     io: IO,
-    /// `None`: no deadline (`CLIENT_REQUEST_TIMEOUT=0`).
-    timeout: Option<Duration>,
+    timeout: Duration,
     phase: Phase,
     scan: HeadEnd,
+    /// The start of the head being received: its path and request line's length.
+    start: HeadStart,
     /// Made the first time a head spans reads; most heads arrive in one read and need none.
     timer: Option<Pin<Box<Sleep>>>,
     on_timeout: OnTimeout,
+    answer: Answer,
+    /// An answer of ours not yet taken by the socket (written before anything else).
+    pending: Vec<u8>,
+    /// A connection-ending answer was written: reads end, so that actix closes at once rather
+    /// than wait for the rest of a body (a chunked body trickling after its 408).
+    closing: bool,
 }
 
 impl<IO> HeadDeadline<IO> {
     /// The first head is due `timeout` after the connection was accepted, as with actix's own
     /// timer; each later one `timeout` after its first byte. A zero `timeout` sets none.
-    pub fn new(io: IO, timeout: Duration, on_timeout: OnTimeout) -> HeadDeadline<IO> {
-        let timeout = (!timeout.is_zero()).then_some(timeout);
-        let phase = match timeout {
-            Some(timeout) => Phase::Head {
-                deadline: Instant::now() + timeout,
-            },
-            None => Phase::Idle,
+    pub fn new(
+        io: IO,
+        timeout: Duration,
+        on_timeout: OnTimeout,
+        answer: Answer,
+    ) -> HeadDeadline<IO> {
+        let timeout = if timeout.is_zero() {
+            NO_DEADLINE
+        } else {
+            timeout
         };
         HeadDeadline {
             io,
             timeout,
-            phase,
+            phase: Phase::Head {
+                deadline: Instant::now() + timeout,
+            },
             scan: HeadEnd::default(),
+            start: HeadStart::default(),
             timer: None,
             on_timeout,
+            answer,
+            pending: Vec::new(),
+            closing: false,
         }
     }
 
     /// Follows the bytes just read: the start and the end of a head.
     fn observe_read(&mut self, bytes: &[u8]) {
-        let Some(timeout) = self.timeout else { return };
         match self.phase {
             Phase::Idle if !bytes.is_empty() => {
+                self.start = HeadStart::default();
+                self.start.feed(bytes);
                 // A whole head in one read (the usual case) needs no clock at all.
                 self.phase = if self.scan.feed(bytes) {
                     Phase::Request
                 } else {
                     Phase::Head {
-                        deadline: Instant::now() + timeout,
+                        deadline: Instant::now() + self.timeout,
                     }
                 };
             }
             Phase::Head { .. } => {
+                self.start.feed(bytes);
                 if self.scan.feed(bytes) {
                     self.phase = Phase::Request;
                 }
@@ -109,6 +154,16 @@ impl<IO> HeadDeadline<IO> {
             self.scan = HeadEnd::default();
         }
     }
+
+    /// The bytes of the documented answer for `status`, which ends the connection.
+    fn answer_bytes(&self, status: u16) -> Vec<u8> {
+        let refusal = Refusal {
+            status,
+            path: self.start.path(),
+            request_line_len: self.start.line_len,
+        };
+        serialize((self.answer)(&refusal))
+    }
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> HeadDeadline<IO> {
@@ -123,13 +178,32 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> HeadDeadline<IO> {
         timer.as_mut().poll(cx)
     }
 
-    /// Sends the 408 if the socket takes it at once (nothing is waited for), and ends the
-    /// connection's reads.
+    /// Sends the 408 (what the socket does not take at once waits for actix's flush before
+    /// it closes), and ends the connection's reads.
     fn time_out(&mut self, cx: &mut Context<'_>) {
         self.phase = Phase::TimedOut;
         self.timer = None;
         (self.on_timeout)();
-        let _ = Pin::new(&mut self.io).poll_write(cx, TIMEOUT_RESPONSE);
+        self.pending = self.answer_bytes(408);
+        let _ = self.poll_pending(cx);
+    }
+
+    /// Writes what is left of an answer of ours; ready when nothing is.
+    fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.pending.is_empty() {
+            match Pin::new(&mut self.io).poll_write(cx, &self.pending) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => {
+                    self.pending.drain(..n);
+                }
+                Poll::Ready(Err(error)) => {
+                    self.pending.clear();
+                    return Poll::Ready(Err(error));
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -140,6 +214,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for HeadDeadline<IO> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.closing {
+            return Poll::Ready(Ok(()));
+        }
         match this.phase {
             // End of stream: actix closes the connection.
             Phase::TimedOut => return Poll::Ready(Ok(())),
@@ -180,16 +257,165 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for HeadDeadline<IO> {
         if this.phase == Phase::TimedOut {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         }
-        this.observe_write(buf);
-        Pin::new(&mut this.io).poll_write(cx, buf)
+        std::task::ready!(this.poll_pending(cx))?;
+        match bare_answer(buf) {
+            Some(status) => {
+                // Made below the app: replaced, whole, by the documented answer.
+                this.pending = this.answer_bytes(status);
+                this.closing = true;
+                this.phase = Phase::Idle;
+                let _ = this.poll_pending(cx);
+                Poll::Ready(Ok(buf.len()))
+            }
+            None => {
+                if ends_connection(buf) {
+                    this.closing = true;
+                }
+                this.observe_write(buf);
+                Pin::new(&mut this.io).poll_write(cx, buf)
+            }
+        }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+        let this = self.get_mut();
+        std::task::ready!(this.poll_pending(cx))?;
+        Pin::new(&mut this.io).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+        let this = self.get_mut();
+        std::task::ready!(this.poll_pending(cx))?;
+        Pin::new(&mut this.io).poll_shutdown(cx)
+    }
+}
+
+/// The head of a response that starts `bytes`, if they start one whole.
+fn response_head(bytes: &[u8]) -> Option<&[u8]> {
+    if !(bytes.starts_with(b"HTTP/1.1 ") || bytes.starts_with(b"HTTP/1.0 ")) {
+        return None;
+    }
+    memchr::memmem::find(bytes, b"\r\n\r\n").map(|end| &bytes[..end + 2])
+}
+
+fn status_of(head: &[u8]) -> Option<u16> {
+    std::str::from_utf8(head.get(9..12)?).ok()?.parse().ok()
+}
+
+/// Whether a header line `name: value` (lowercase name, any value if `value` is `None`) is in
+/// `head`.
+fn has_header(head: &[u8], name: &str, value: Option<&str>) -> bool {
+    head.split(|byte| *byte == b'\n').skip(1).any(|line| {
+        let line = String::from_utf8_lossy(line);
+        let Some((found, found_value)) = line.trim_end().split_once(':') else {
+            return false;
+        };
+        found.trim().eq_ignore_ascii_case(name)
+            && value.is_none_or(|value| found_value.trim().eq_ignore_ascii_case(value))
+    })
+}
+
+/// The status of an error response made by actix-http itself: a whole 4xx or 5xx head with an
+/// empty body and no `X-Request-Id`, which every answer of the app carries.
+fn bare_answer(bytes: &[u8]) -> Option<u16> {
+    if !matches!(bytes.get(9), Some(b'4' | b'5')) {
+        return None;
+    }
+    let head = response_head(bytes)?;
+    let status = status_of(head)?;
+    let bare = head.len() + 2 == bytes.len()
+        && has_header(head, "content-length", Some("0"))
+        && !has_header(head, crate::request_id::HEADER, None);
+    bare.then_some(status)
+}
+
+/// A 408 ends the connection: the client is told it was too slow, and whatever it sends next
+/// (the rest of a trickling body) is not waited for.
+fn ends_connection(bytes: &[u8]) -> bool {
+    response_head(bytes)
+        .and_then(status_of)
+        .is_some_and(|status| status == 408)
+}
+
+/// A response as HTTP/1.1 bytes, with `connection: close`. Its body must be in memory (the
+/// error bodies are).
+fn serialize(response: actix_web::HttpResponse) -> Vec<u8> {
+    use actix_web::body::MessageBody as _;
+    let status = response.status();
+    let mut out = format!(
+        "HTTP/1.1 {} {}\r\n",
+        status.as_str(),
+        status.canonical_reason().unwrap_or("Error")
+    )
+    .into_bytes();
+    for (name, value) in response.headers() {
+        if matches!(name.as_str(), "content-length" | "connection") {
+            continue;
+        }
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    let body = response.into_body().try_into_bytes().unwrap_or_default();
+    out.extend_from_slice(
+        format!(
+            "content-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(&body);
+    out
+}
+
+/// The start of a request head: its first bytes, for the path, and its request line's length.
+#[derive(Debug, Default)]
+struct HeadStart {
+    prefix: Vec<u8>,
+    line_len: usize,
+    line_done: bool,
+}
+
+impl HeadStart {
+    fn feed(&mut self, bytes: &[u8]) {
+        // The empty lines a client may send before its request line count for nothing.
+        let bytes = if self.prefix.is_empty() && self.line_len == 0 {
+            let start = bytes
+                .iter()
+                .position(|byte| !matches!(byte, b'\r' | b'\n'))
+                .unwrap_or(bytes.len());
+            &bytes[start..]
+        } else {
+            bytes
+        };
+        let room = PREFIX.saturating_sub(self.prefix.len());
+        self.prefix
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
+        if !self.line_done {
+            match memchr::memchr(b'\n', bytes) {
+                Some(end) => {
+                    self.line_len += end;
+                    self.line_done = true;
+                }
+                None => self.line_len += bytes.len(),
+            }
+        }
+    }
+
+    /// The request target's path, as far as it is known.
+    fn path(&self) -> String {
+        let line = self
+            .prefix
+            .split(|byte| *byte == b'\n')
+            .next()
+            .unwrap_or_default();
+        let target = line.split(|byte| *byte == b' ').nth(1).unwrap_or_default();
+        let path = target
+            .split(|byte| *byte == b'?')
+            .next()
+            .unwrap_or_default();
+        String::from_utf8_lossy(path).into_owned()
     }
 }
 
@@ -331,6 +557,84 @@ mod tests {
         ));
     }
 
+    /// The app's answer, reduced to its status and a marker header.
+    fn answer() -> Answer {
+        Arc::new(|refusal: &Refusal| {
+            let status = actix_web::http::StatusCode::from_u16(refusal.status).unwrap();
+            actix_web::HttpResponse::build(status)
+                .insert_header(("x-request-id", "made-by-the-app"))
+                .body(format!("Error {}: {}", refusal.status, refusal.path))
+        })
+    }
+
+    #[test]
+    fn bare_answers_of_actix_are_told_from_the_apps() {
+        let bare = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\ndate: x\r\n\r\n";
+        assert_eq!(bare_answer(bare), Some(431));
+        let bad = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n";
+        assert_eq!(bare_answer(bad), Some(400));
+        let apps = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nX-Request-Id: a\r\n\r\n";
+        assert_eq!(bare_answer(apps), None);
+        let with_body = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 3\r\n\r\nabc";
+        assert_eq!(bare_answer(with_body), None);
+        assert_eq!(
+            bare_answer(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"),
+            None
+        );
+        assert!(ends_connection(
+            b"HTTP/1.1 408 Request Timeout\r\nx: y\r\n\r\n"
+        ));
+        assert!(!ends_connection(b"HTTP/1.1 404 Not Found\r\n\r\n"));
+    }
+
+    #[test]
+    fn the_head_start_gives_the_path_and_the_request_line_length() {
+        let mut start = HeadStart::default();
+        start.feed(b"\r\nGET /api/gen");
+        start.feed(b"erate?x=1 HTTP/1.1\r\nHost: x\r\n");
+        assert_eq!(start.path(), "/api/generate");
+        assert_eq!(start.line_len, "GET /api/generate?x=1 HTTP/1.1\r".len());
+        let mut long = HeadStart::default();
+        long.feed(b"GET /");
+        long.feed(&[b'a'; 70_000]);
+        assert_eq!(long.line_len, 70_005);
+        assert!(long.path().starts_with("/aaa"));
+    }
+
+    #[tokio::test]
+    async fn a_bare_answer_is_replaced_by_the_apps_and_ends_reads() {
+        let (mut client, server) = tokio::io::duplex(64 * 1024);
+        let (on_timeout, _) = counter();
+        let mut server = HeadDeadline::new(server, Duration::from_secs(5), on_timeout, answer());
+        client
+            .write_all(b"GET /api/generate HTTP/1.1\r\nX-Big: aaaa")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 256];
+        assert!(server.read(&mut buf).await.unwrap() > 0);
+        let bare: &[u8] = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+        assert_eq!(server.write(bare).await.unwrap(), bare.len());
+        server.flush().await.unwrap();
+        assert_eq!(server.read(&mut buf).await.unwrap(), 0, "reads end");
+        server.shutdown().await.unwrap();
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8(answer).unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"),
+            "{answer}"
+        );
+        assert!(
+            answer.contains("x-request-id: made-by-the-app\r\n"),
+            "{answer}"
+        );
+        assert!(answer.contains("connection: close\r\n"), "{answer}");
+        assert!(
+            answer.ends_with("\r\n\r\nError 431: /api/generate"),
+            "{answer}"
+        );
+    }
+
     fn counter() -> (OnTimeout, Arc<AtomicUsize>) {
         let count = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&count);
@@ -344,7 +648,7 @@ mod tests {
     async fn a_late_second_head_gets_408_and_the_end_of_reads() {
         let (client, server) = tokio::io::duplex(4096);
         let (on_timeout, count) = counter();
-        let mut server = HeadDeadline::new(server, Duration::from_secs(1), on_timeout);
+        let mut server = HeadDeadline::new(server, Duration::from_secs(1), on_timeout, answer());
         let (mut client_read, mut client_write) = tokio::io::split(client);
         let mut buf = [0u8; 256];
 
@@ -377,7 +681,7 @@ mod tests {
     async fn a_trickling_head_is_cut_at_its_deadline_and_a_whole_one_is_not() {
         let (mut client, server) = tokio::io::duplex(4096);
         let (on_timeout, count) = counter();
-        let mut server = HeadDeadline::new(server, Duration::from_secs(1), on_timeout);
+        let mut server = HeadDeadline::new(server, Duration::from_secs(1), on_timeout, answer());
         let mut buf = [0u8; 256];
         client.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
         let mut reads = 0;
@@ -395,7 +699,7 @@ mod tests {
         // A request whose head completes in time, whose body and render take long: no cut.
         let (mut client, server) = tokio::io::duplex(4096);
         let (on_timeout, count) = counter();
-        let mut server = HeadDeadline::new(server, Duration::from_secs(1), on_timeout);
+        let mut server = HeadDeadline::new(server, Duration::from_secs(1), on_timeout, answer());
         client
             .write_all(b"POST / HTTP/1.1\r\nContent-Length: 4\r\n")
             .await
@@ -430,7 +734,7 @@ mod tests {
     async fn the_first_head_is_due_from_the_connection_start_unless_the_timeout_is_zero() {
         let (_client, server) = tokio::io::duplex(64);
         let (on_timeout, count) = counter();
-        let mut server = HeadDeadline::new(server, Duration::from_secs(2), on_timeout);
+        let mut server = HeadDeadline::new(server, Duration::from_secs(2), on_timeout, answer());
         let started = Instant::now();
         assert_eq!(server.read(&mut [0u8; 8]).await.unwrap(), 0);
         assert_eq!(started.elapsed(), Duration::from_secs(2));
@@ -438,7 +742,7 @@ mod tests {
 
         let (mut client, server) = tokio::io::duplex(64);
         let (on_timeout, count) = counter();
-        let mut server = HeadDeadline::new(server, Duration::ZERO, on_timeout);
+        let mut server = HeadDeadline::new(server, Duration::ZERO, on_timeout, answer());
         client.write_all(b"G").await.unwrap();
         let mut buf = [0u8; 8];
         assert_eq!(server.read(&mut buf).await.unwrap(), 1);

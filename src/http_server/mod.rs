@@ -8,7 +8,7 @@
 
 mod head_deadline;
 
-pub use head_deadline::OnTimeout;
+pub use head_deadline::{Answer, OnTimeout, Refusal};
 
 use head_deadline::HeadDeadline;
 
@@ -37,6 +37,9 @@ pub struct ServerSettings {
     pub shutdown_timeout: Duration,
     /// Called for each connection dropped because a head was late.
     pub on_head_timeout: OnTimeout,
+    /// The response for an answer made below the app (a late head's 408, actix-http's 400 and
+    /// 431), so that it carries the app's headers and error body.
+    pub answer: Answer,
 }
 
 /// Serves the app that `app` makes (once per worker) on `listener`.
@@ -85,9 +88,10 @@ where
                 ));
             let timeout = settings.client_request_timeout;
             let on_timeout = settings.on_head_timeout.clone();
+            let answer = settings.answer.clone();
             fn_service(move |stream: TcpStream| {
                 let peer = stream.peer_addr().ok();
-                let stream = HeadDeadline::new(stream, timeout, on_timeout.clone());
+                let stream = HeadDeadline::new(stream, timeout, on_timeout.clone(), answer.clone());
                 std::future::ready(Ok((stream, peer)))
             })
             .and_then(http)

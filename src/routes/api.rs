@@ -17,17 +17,31 @@ use serde_json::Value;
 use std::sync::OnceLock;
 use utoipa::ToSchema;
 
+use super::middleware::{get_or_head, wrong_method};
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
             .service(
                 web::resource("/generate")
                     .route(web::post().to(generate))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(wrong_method("POST")),
             )
-            .route("/diagram-types", web::get().to(diagram_types))
-            .route("/openapi.json", web::get().to(crate::openapi::openapi_json))
-            .route("/docs", web::get().to(super::api_docs::api_docs))
+            .service(
+                web::resource("/diagram-types")
+                    .route(get_or_head().to(diagram_types))
+                    .default_service(wrong_method("GET, HEAD")),
+            )
+            .service(
+                web::resource("/openapi.json")
+                    .route(get_or_head().to(crate::openapi::openapi_json))
+                    .default_service(wrong_method("GET, HEAD")),
+            )
+            .service(
+                web::resource("/docs")
+                    .route(get_or_head().to(super::api_docs::api_docs))
+                    .default_service(wrong_method("GET, HEAD")),
+            )
             .default_service(web::to(not_found)),
     );
 }
@@ -259,10 +273,6 @@ pub struct FormatInfo {
     pub name: String,
     #[schema(example = "image/svg+xml")]
     pub content_type: String,
-}
-
-async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(AppError::MethodNotAllowed.into())
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {

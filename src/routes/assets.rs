@@ -86,7 +86,11 @@ pub fn url(name: &str) -> &'static str {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/{name}", web::get().to(serve));
+    cfg.service(
+        web::resource("/static/{name}")
+            .route(super::middleware::get_or_head().to(serve))
+            .default_service(super::middleware::wrong_method("GET, HEAD")),
+    );
 }
 
 async fn serve(request: HttpRequest, name: web::Path<String>) -> HttpResponse {

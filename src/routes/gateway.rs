@@ -33,20 +33,22 @@ use serde_json::Value;
 /// path on GET).
 const RESERVED_QUERY: &[&str] = &["output_format", "source_encoded"];
 
+use super::middleware::{get_or_head, wrong_method};
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("")
             .wrap(from_fn(cors))
             .service(
                 web::resource("/")
-                    .route(web::get().to(super::pages::home))
+                    .route(get_or_head().to(super::pages::home))
                     .route(web::post().to(post_root))
-                    .default_service(web::to(super::pages::not_found)),
+                    .default_service(wrong_method("GET, HEAD, POST")),
             )
             .service(
                 web::resource("/{type}/{format}/{encoded}")
-                    .route(web::get().to(get_diagram))
-                    .default_service(web::to(super::pages::not_found)),
+                    .route(get_or_head().to(get_diagram))
+                    .default_service(wrong_method("GET, HEAD")),
             )
             .service(
                 web::resource("/{type}/{format}")
@@ -308,13 +310,15 @@ async fn render_keyed(
     render_request: &RenderRequest,
     key: CacheKey,
 ) -> GatewayResult {
-    let cache_control = if request.method() == Method::GET {
+    // HEAD is a GET without the body: the same headers.
+    let is_get = matches!(*request.method(), Method::GET | Method::HEAD);
+    let cache_control = if is_get {
         immutable_cache_control(state.config.http_cache_max_age)
     } else {
         POST_CACHE_CONTROL.to_owned()
     };
     let etag = key.etag();
-    if request.method() == Method::GET && etag_matches(request.headers(), &etag) {
+    if is_get && etag_matches(request.headers(), &etag) {
         return Ok(not_modified(&etag, &cache_control));
     }
     let diagram = state
@@ -399,7 +403,7 @@ async fn cors(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     // The home page shares `/` with Kroki's `POST /`; pages get no CORS.
-    let is_page = request.method() == Method::GET && request.path() == "/";
+    let is_page = matches!(*request.method(), Method::GET | Method::HEAD) && request.path() == "/";
     let has_origin = request.headers().contains_key(header::ORIGIN) && !is_page;
     if request.method() == Method::OPTIONS
         && request

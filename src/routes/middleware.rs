@@ -2,7 +2,9 @@
 //! per client address (429), and the request context: a request id, one log line and the HTTP
 //! metrics per request.
 
+use crate::config::Config;
 use crate::error::{ApiError, AppError, GatewayError};
+use crate::http_server::Refusal;
 use crate::request_id;
 use crate::routes::responses::add_document_defaults;
 use crate::startup::AppState;
@@ -11,12 +13,118 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::HttpResponse;
-use actix_web::{web, ResponseError};
+use actix_web::{guard, web, HttpRequest, HttpResponse, ResponseError, Route};
 use futures_util::FutureExt as _;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// The two error bodies a path can get: the API's JSON under `/api/`, and Kroki's everywhere
+/// else (chosen by `Accept`: text by default, the app's HTML error page for browsers, JSON, SVG
+/// or PNG).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorShape {
+    Api,
+    Kroki,
+}
+
+impl ErrorShape {
+    /// The one place that decides which error body a request path gets.
+    pub fn of(path: &str) -> ErrorShape {
+        if path == "/api" || path.starts_with("/api/") {
+            ErrorShape::Api
+        } else {
+            ErrorShape::Kroki
+        }
+    }
+}
+
+/// `error` as the response `path` gets, in its shape (`headers` choose among Kroki's bodies).
+/// Every error made outside a handler (414, 429, a caught panic, the answers made below the
+/// app) goes through here.
+pub fn error_response(path: &str, headers: &HeaderMap, error: AppError) -> HttpResponse {
+    match ErrorShape::of(path) {
+        ErrorShape::Api => ApiError(error).error_response(),
+        ErrorShape::Kroki => GatewayError::with_headers(error, headers).error_response(),
+    }
+}
+
+/// The answer for a request refused below the app (`http_server`), in the documented shape of
+/// its path, with the headers every answer carries: a new request id, `nosniff` and the CSP.
+/// A request line longer than `MAX_URI_LENGTH` that actix-http could not parse (a target of
+/// 65,534 characters or more: 400; or longer than its buffer: 431) gets the 414 a shorter one
+/// gets.
+pub fn answer_below_app(refusal: &Refusal, config: &Config) -> HttpResponse {
+    let error = match refusal.status {
+        400 | 431 if refusal.request_line_len > config.max_uri_length => AppError::UriTooLong {
+            limit: config.max_uri_length,
+        },
+        400 => AppError::Connection {
+            status: 400,
+            code: "bad_request",
+            message: "The request could not be read: its head or its chunked body is malformed."
+                .to_owned(),
+        },
+        408 => AppError::Connection {
+            status: 408,
+            code: "request_timeout",
+            message: format!(
+                "The request head did not arrive within {} (CLIENT_REQUEST_TIMEOUT).",
+                humantime::format_duration(config.client_request_timeout)
+            ),
+        },
+        431 => AppError::Connection {
+            status: 431,
+            code: "request_header_fields_too_large",
+            message: "The request's header block is larger than the server reads.".to_owned(),
+        },
+        status => AppError::Connection {
+            status,
+            code: "connection_error",
+            message: actix_web::http::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|status| status.canonical_reason())
+                .unwrap_or("Error")
+                .to_owned(),
+        },
+    };
+    let id = request_id::from_headers(&HeaderMap::new());
+    tracing::info!(status = refusal.status, request_id = %id, "request refused below the app");
+    let mut response = error_response(&refusal.path, &HeaderMap::new(), error);
+    add_document_defaults(response.headers_mut());
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(request_id::HEADER), value);
+    }
+    response
+}
+
+/// The route of a path read with GET: HEAD too, answered as GET is (actix-http sends the
+/// status and headers and drops the body). actix-web's `web::get()` matches GET alone.
+pub fn get_or_head() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// The default service of a resource: any other method than those in `allow` gets 405 with
+/// `Allow`, in the path's error shape.
+pub fn wrong_method(allow: &'static str) -> Route {
+    web::to(move |request: HttpRequest| async move { method_not_allowed(&request, allow) })
+}
+
+/// 405 with `Allow: {allow}`, in the path's error shape (Kroki's own message for POST-only paths).
+pub fn method_not_allowed(request: &HttpRequest, allow: &'static str) -> HttpResponse {
+    let error = if allow == "POST" {
+        AppError::MethodNotAllowed
+    } else {
+        AppError::WrongMethod { allow }
+    };
+    let mut response = error_response(request.path(), request.headers(), error);
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
+}
 
 /// Refuses request targets longer than `MAX_URI_LENGTH` with 414 before any routing or decoding.
 pub async fn limit_uri_length(
@@ -31,9 +139,11 @@ pub async fn limit_uri_length(
         .path_and_query()
         .map_or(0, |target| target.as_str().len());
     if length > limit {
-        let response =
-            GatewayError::with_headers(AppError::UriTooLong { limit }, request.headers())
-                .error_response();
+        let response = error_response(
+            request.path(),
+            request.headers(),
+            AppError::UriTooLong { limit },
+        );
         return Ok(request.into_response(response).map_into_right_body());
     }
     next.call(request)
@@ -53,9 +163,12 @@ pub async fn catch_panic(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     // What the error body depends on, kept aside: the request itself cannot be cloned before
     // routing, which needs it unshared.
-    let is_api = request.path().starts_with("/api/");
-    let accept: Vec<HeaderValue> = request.headers().get_all(header::ACCEPT).cloned().collect();
-    let method = request.method().clone();
+    let path = request.path().to_owned();
+    let mut accept = HeaderMap::new();
+    for value in request.headers().get_all(header::ACCEPT) {
+        accept.append(header::ACCEPT, value.clone());
+    }
+    let method = crate::metrics::method_label(request.method().as_str());
     let metrics = request
         .app_data::<web::Data<AppState>>()
         .map(|state| Arc::clone(&state.metrics));
@@ -74,15 +187,7 @@ pub async fn catch_panic(
     }
     let id_header = HeaderValue::from_str(&request_id).ok();
     let error = AppError::Internal { request_id };
-    let mut response = if is_api {
-        ApiError(error).error_response()
-    } else {
-        let mut headers = HeaderMap::new();
-        for value in accept {
-            headers.append(header::ACCEPT, value);
-        }
-        GatewayError::with_headers(error, &headers).error_response()
-    };
+    let mut response = error_response(&path, &accept, error);
     // `request_context` cannot add these to an error, which has no response yet.
     add_document_defaults(response.headers_mut());
     if let Some(value) = id_header.filter(|value| !value.is_empty()) {
@@ -136,11 +241,7 @@ pub async fn rate_limit(
         let error = AppError::RateLimited {
             retry_after_secs: seconds.max(1),
         };
-        let response: HttpResponse = if request.path().starts_with("/api/") {
-            ApiError(error).error_response()
-        } else {
-            GatewayError::with_headers(error, request.headers()).error_response()
-        };
+        let response = error_response(request.path(), request.headers(), error);
         return Ok(request.into_response(response).map_into_right_body());
     }
     next.call(request)
@@ -156,7 +257,8 @@ pub async fn request_context(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let id = request_id::from_headers(request.headers());
-    let method = request.method().clone();
+    // Folded: an invented method may be 100 KB long, and would be logged and labelled as is.
+    let method = crate::metrics::method_label(request.method().as_str());
     let state = request.app_data::<web::Data<AppState>>().cloned();
     let result = request_id::scope(id.clone(), next.call(request)).await;
     // An `Err` here is a response actix renders itself (a caught panic): logged all the same.
@@ -175,9 +277,7 @@ pub async fn request_context(
     };
     let elapsed = started.elapsed();
     if let Some(state) = state {
-        state
-            .metrics
-            .observe_http(method.as_str(), &route, status, elapsed);
+        state.metrics.observe_http(method, &route, status, elapsed);
     }
     let duration_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0;
     if status >= 500 {
@@ -203,6 +303,52 @@ mod tests {
     use actix_web::{test, App};
 
     const SECRET: &str = "digraph { secret_source }";
+
+    #[actix_web::test]
+    async fn the_api_paths_get_the_apis_shape_and_all_others_kroki_s() {
+        for path in ["/api", "/api/", "/api/generate", "/api/no/such"] {
+            assert_eq!(ErrorShape::of(path), ErrorShape::Api, "{path}");
+        }
+        for path in [
+            "/",
+            "/apis",
+            "/graphviz/svg/x",
+            "/healthz",
+            "/static/a.css",
+            "",
+        ] {
+            assert_eq!(ErrorShape::of(path), ErrorShape::Kroki, "{path}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn answers_below_the_app_carry_the_headers_and_the_414_for_long_lines() {
+        let config = Config::from_lookup(|_| None).expect("defaults");
+        let refusal = |status, path: &str, request_line_len| Refusal {
+            status,
+            path: path.to_owned(),
+            request_line_len,
+        };
+        let long = config.max_uri_length + 1;
+        for (refusal, status, content_type) in [
+            (refusal(400, "/api/x", long), 414, "application/json"),
+            (refusal(431, "/graphviz/svg/x", long), 414, "text/plain"),
+            (refusal(431, "/graphviz/svg/x", 40), 431, "text/plain"),
+            (refusal(400, "", 0), 400, "text/plain"),
+            (refusal(408, "/api/generate", 30), 408, "application/json"),
+        ] {
+            let response = answer_below_app(&refusal, &config);
+            assert_eq!(response.status().as_u16(), status, "{refusal:?}");
+            let headers = response.headers();
+            assert_eq!(headers.get(header::CONTENT_TYPE).unwrap(), content_type);
+            assert_eq!(headers.get(request_id::HEADER).unwrap().len(), 32);
+            assert!(headers.contains_key(header::CONTENT_SECURITY_POLICY));
+            assert_eq!(
+                headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(),
+                "nosniff"
+            );
+        }
+    }
 
     /// A handler with a bug: it panics with request data in its message.
     async fn panics(body: String) -> HttpResponse {

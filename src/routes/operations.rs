@@ -2,6 +2,7 @@
 //! (the process alone, cheap enough for a container health check every few seconds), and
 //! `/metrics` (Prometheus).
 
+use super::middleware::{get_or_head, wrong_method};
 use crate::health::{HealthReport, Status};
 use crate::startup::AppState;
 use actix_web::http::header;
@@ -10,9 +11,17 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health))
-        .route("/healthz", web::get().to(liveness))
-        .route("/metrics", web::get().to(metrics));
+    for (path, route) in [
+        ("/health", get_or_head().to(health)),
+        ("/healthz", get_or_head().to(liveness)),
+        ("/metrics", get_or_head().to(metrics)),
+    ] {
+        cfg.service(
+            web::resource(path)
+                .route(route)
+                .default_service(wrong_method("GET, HEAD")),
+        );
+    }
 }
 
 /// Kroki and each expected companion probed; 200 only when healthy.

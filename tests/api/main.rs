@@ -11,6 +11,7 @@ mod escaping;
 mod faults;
 mod faults_load;
 mod gateway;
+mod hardening;
 mod health;
 mod helpers;
 mod limits;

@@ -14,6 +14,7 @@ pub mod import;
 use super::assets;
 use super::extract::query_pairs;
 use super::pages::{render_page, Layout};
+use crate::config::Config;
 use crate::domain::catalog::{Category, DiagramKind, CATALOG};
 use crate::domain::{encoding, DiagramSource, OutputFormat, RenderRequest};
 use crate::error::{ApiError, AppError};
@@ -33,7 +34,11 @@ const HEALTH_WAIT: Duration = Duration::from_millis(500);
 
 /// Must be registered before the `/api` scope, which answers 404 for paths it does not know.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/decode", web::get().to(decode));
+    cfg.service(
+        web::resource("/api/decode")
+            .route(super::middleware::get_or_head().to(decode))
+            .default_service(super::middleware::wrong_method("GET, HEAD")),
+    );
 }
 
 #[derive(Template)]
@@ -122,7 +127,7 @@ pub async fn home(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
         .as_ref()
         .or(import_error.as_ref())
         .map_or(StatusCode::OK, AppError::status);
-    let base = base_url(&request);
+    let base = base_url(&request, &state.config);
     let gateway_path = gateway_path(&form);
     let result = match (&error, diagram) {
         (Some(failure), _) => ResultView::Error(error_view(failure, &form.source)),
@@ -341,10 +346,50 @@ fn links(form: &EditorForm, base: &str, gateway_path: &str) -> Links {
     }
 }
 
-/// This app's origin as the browser sees it (a proxy's `Forwarded`/`X-Forwarded-*` honoured).
-fn base_url(request: &HttpRequest) -> String {
-    let info = request.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+/// This app's origin as the browser sees it, for the links the page shows and the snippets a
+/// reader copies: `PUBLIC_URL` when set; else the request's `Host`, with `X-Forwarded-Host` and
+/// `X-Forwarded-Proto` read only from a peer in `TRUSTED_PROXIES` (anyone else could point the
+/// links anywhere). A scheme other than http or https, or a host that is not a host name, an
+/// IPv4 address or a bracketed IPv6 address with an optional port, is ignored.
+fn base_url(request: &HttpRequest, config: &Config) -> String {
+    if let Some(url) = &config.public_url {
+        return url.clone();
+    }
+    let headers = request.headers();
+    let first = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(',').next())
+            .map(str::trim)
+    };
+    let from_proxy = request.peer_addr().is_some_and(|peer| {
+        config
+            .trusted_proxies
+            .iter()
+            .any(|network| network.contains(&peer.ip()))
+    });
+    let forwarded = |name: &str| if from_proxy { first(name) } else { None };
+    let scheme = forwarded("x-forwarded-proto")
+        .map(str::to_ascii_lowercase)
+        .filter(|scheme| matches!(scheme.as_str(), "http" | "https"))
+        .unwrap_or_else(|| "http".to_owned());
+    let host = forwarded("x-forwarded-host")
+        .filter(|host| is_valid_host(host))
+        .or_else(|| first("host").filter(|host| is_valid_host(host)))
+        .unwrap_or("localhost");
+    format!("{scheme}://{host}")
+}
+
+/// `host[:port]`, as a URL's authority has it, with no user, path or markup characters.
+fn is_valid_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 255
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+        && reqwest::Url::parse(&format!("http://{host}/"))
+            .is_ok_and(|url| url.host_str().is_some() && url.path() == "/")
 }
 
 /// `GET /api/decode?url=…`: the type, format, options and source of a Kroki image URL or share
