@@ -15,6 +15,9 @@ step "cargo deny: licences, bans, sources (deny.toml)"
 # Not advisories: its database is fetched from the network, which CI cannot reach.
 cargo deny --log-level error check licenses bans sources
 
+step "monitoring: promtool check and test of the rules, scrape configs, generated files"
+scripts/check-monitoring.sh
+
 step "unit, black-box, end-to-end and browser tests (against the stand-in Kroki)"
 test_log="$(mktemp)"
 trap 'rm -f "$test_log"' EXIT
