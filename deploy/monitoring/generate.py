@@ -214,7 +214,7 @@ PANELS = [
     row("Health and protection"),
     panel(
         "Health per check",
-        "The verdict of the latest /health request, per check (kroki, each companion, ...): worst replica shown. "
+        "The verdict of the latest /health request, per check (kroki, each companion, cache): worst replica shown. "
         "It only changes when something requests /health.",
         [
             (
