@@ -431,3 +431,90 @@ async fn a_real_prometheus_scrapes_the_app_and_the_rules_and_dashboard_hold() {
         "the scratch directory is left"
     );
 }
+
+/// The Operator's PrometheusRule holds the rule file verbatim under `spec:` (generate.py), so
+/// the Operator loads exactly the rules promtool and the test above check.
+#[test]
+fn the_prometheus_rule_is_the_rule_file() {
+    let generated = include_str!("../deploy/kubernetes/monitoring/prometheusrule.yaml");
+    assert!(generated.contains("\nkind: PrometheusRule\n"));
+    let (_, spec) = generated.split_once("\nspec:\n").expect("a spec");
+    let unindented: String = spec
+        .lines()
+        .map(|line| line.strip_prefix("  ").unwrap_or(line))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert!(
+        unindented == RULES,
+        "deploy/kubernetes/monitoring/prometheusrule.yaml is stale: run python3 deploy/monitoring/generate.py"
+    );
+}
+
+/// What Grafana needs to import the dashboard as is: a uid, a data source variable every
+/// panel uses, unique panel ids, unique refIds per panel, and panels on the 24-column grid
+/// without overlaps.
+#[test]
+fn the_dashboard_has_an_importable_shape() {
+    let dashboard: Value = serde_json::from_str(DASHBOARD).unwrap();
+    assert_eq!(dashboard["uid"], "kroki-web");
+    assert!(dashboard["schemaVersion"].as_u64().unwrap() >= 36);
+    let variables = dashboard["templating"]["list"].as_array().unwrap();
+    assert!(variables.iter().any(|v| v["type"] == "datasource"
+        && v["name"] == "datasource"
+        && v["query"] == "prometheus"));
+    let mut ids = std::collections::HashSet::new();
+    let mut cells = std::collections::HashSet::new();
+    let mut queries = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        let title = &panel["title"];
+        assert!(
+            ids.insert(panel["id"].as_u64().unwrap()),
+            "{title}: id reused"
+        );
+        let grid = &panel["gridPos"];
+        let (x, y, w, h) = ["x", "y", "w", "h"]
+            .map(|k| grid[k].as_u64().unwrap())
+            .into();
+        assert!(x + w <= 24 && w > 0 && h > 0, "{title}: {grid}");
+        for column in x..x + w {
+            for row in y..y + h {
+                assert!(
+                    cells.insert((column, row)),
+                    "{title} overlaps another panel"
+                );
+            }
+        }
+        if panel["type"] == "row" {
+            continue;
+        }
+        assert_eq!(panel["datasource"]["uid"], "${datasource}", "{title}");
+        let targets = panel["targets"].as_array().unwrap();
+        assert!(!targets.is_empty(), "{title}: no query");
+        let mut refs = std::collections::HashSet::new();
+        for target in targets {
+            assert!(refs.insert(target["refId"].as_str().unwrap()), "{title}");
+            assert_eq!(target["datasource"]["uid"], "${datasource}", "{title}");
+            assert!(!target["expr"].as_str().unwrap().is_empty(), "{title}");
+            queries += 1;
+        }
+    }
+    assert!(queries >= 20, "{queries} queries");
+}
+
+#[test]
+fn the_test_copy_shortens_every_for_and_nothing_else() {
+    let (copy, shortened) = rules_with_short_for(RULES);
+    let alerts_with_for = RULES.matches("\n        for: ").count();
+    assert_eq!(shortened, alerts_with_for);
+    assert_eq!(copy.lines().count(), RULES.lines().count());
+    assert_eq!(copy.matches("for: 1s").count(), shortened);
+    assert_eq!(
+        copy.lines()
+            .filter(|l| !l.contains("for: "))
+            .collect::<Vec<_>>(),
+        RULES
+            .lines()
+            .filter(|l| !l.contains("for: "))
+            .collect::<Vec<_>>()
+    );
+}
