@@ -261,6 +261,19 @@ async fn a_real_prometheus_scrapes_the_app_and_the_rules_and_dashboard_hold() {
             .is_some_and(|runbook| runbook.contains("KROKI_MERMAID_HOST")),
         "{firing}"
     );
+    // Both halves of the alert see the outage: /health's verdict and the failed renders.
+    for promql in [
+        r#"kroki_web_health_check{check="mermaid", status="unhealthy"} == 1"#,
+        r#"kroki_web_kroki_requests_total{diagram_type="mermaid", outcome="companion_unavailable"} > 0"#,
+        r#"kroki_web_kroki_requests_total{diagram_type="graphviz", outcome="kroki_error"} > 0"#,
+        r#"kroki_web_kroki_requests_total{diagram_type="graphviz", outcome="diagram_error"} > 0"#,
+        "kroki_web_cache_hits_total > 0",
+    ] {
+        assert!(
+            !api.query(promql).await.is_empty(),
+            "no sample for {promql}"
+        );
+    }
     // A few more scrapes and evaluations with the traffic in them.
     for _ in 0..3 {
         drive(&client, &app_base, round).await;
