@@ -264,7 +264,7 @@ def variable(name, label, query, include_all):
         "label": label,
         "datasource": DATASOURCE,
         "definition": query,
-        "query": {"query": query, "refId": name},
+        "query": query,
         "refresh": 2,
         "sort": 1,
         "multi": include_all,
