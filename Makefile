@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run run-standin test test-rust test-browser lint fmt setup assets bench loadtest fuzz deny docker-build docker-test lint-containers container-smoke check-openapi help
+.PHONY: run run-standin test test-rust test-browser lint fmt setup assets bench loadtest fuzz deny docker-build docker-test lint-containers container-smoke check-openapi check-monitoring help
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -26,6 +26,9 @@ test-rust: ## Only the Rust test suites (no set-up)
 test-browser: ## Only the browser tests (installs Chromium first)
 	scripts/setup-browser.sh
 	$(CARGO) test -p kroki-web --test browser
+
+check-monitoring: ## promtool checks and tests of deploy/monitoring/, generated files up to date
+	scripts/check-monitoring.sh
 
 check-openapi: ## Validate the OpenAPI document and run schemathesis against the app
 	scripts/check-openapi.sh

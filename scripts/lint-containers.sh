@@ -9,7 +9,10 @@
 #      Specification schema and references such as depends_on) with and without the
 #      diagramsnet profile, plus this project's own rules (pinned images, app-only ports)
 #   4. every Kubernetes manifest validated by kubernetes-validate against Kubernetes
-#      $K8S_VERSION, strictly (unknown fields fail); kustomization.yaml lists exactly them
+#      $K8S_VERSION, strictly (unknown fields fail); kustomization.yaml lists exactly them; the same
+#      for deploy/kubernetes/monitoring/ (Prometheus Operator CRDs: kubernetes-validate has no
+#      schema for ServiceMonitor or PrometheusRule and only warns, so their spec is checked by
+#      scripts/check-monitoring.sh and the ServiceMonitor's selector and port here)
 #   5. shellcheck on scripts/*.sh and .ci/run
 #
 # Tools come from scripts/setup-container-tools.sh. Prints one PASS/FAIL line per check and
@@ -166,16 +169,18 @@ PY
 done
 
 # --- 4. Kubernetes -----------------------------------------------------------------------------
-mapfile -t manifests < <(find "$MANIFEST_DIR" -maxdepth 1 -name '*.yaml' ! -name kustomization.yaml | sort)
-if ((${#manifests[@]} == 0)); then
-  fail "no Kubernetes manifests in $MANIFEST_DIR"
-elif "$KUBERNETES_VALIDATE" --kubernetes-version "$K8S_VERSION" --strict --quiet "${manifests[@]}"; then
-  objects="$(cat "${manifests[@]}" | grep -c '^kind:')"
-  pass "kubernetes-validate --strict (Kubernetes $K8S_VERSION): ${#manifests[@]} manifests, $objects objects valid"
-else
-  fail "kubernetes-validate (Kubernetes $K8S_VERSION)"
-fi
-if "$PYTHON" - "$MANIFEST_DIR" <<'PY'
+for dir in "$MANIFEST_DIR" "$MANIFEST_DIR/monitoring"; do
+  mapfile -t manifests < <(find "$dir" -maxdepth 1 -name '*.yaml' ! -name kustomization.yaml | sort)
+  if ((${#manifests[@]} == 0)); then
+    fail "no Kubernetes manifests in $dir"
+  elif "$KUBERNETES_VALIDATE" --kubernetes-version "$K8S_VERSION" --strict --quiet "${manifests[@]}"; then
+    objects="$(cat "${manifests[@]}" | grep -c '^kind:')"
+    skipped="$(cat "${manifests[@]}" | grep -c '^apiVersion: monitoring.coreos.com/' || true)"
+    pass "kubernetes-validate --strict (Kubernetes $K8S_VERSION): ${#manifests[@]} manifests in $dir, $objects objects ($skipped Operator CRD objects: no schema, skipped)"
+  else
+    fail "kubernetes-validate (Kubernetes $K8S_VERSION) in $dir"
+  fi
+  if "$PYTHON" - "$dir" <<'PY'
 import os, sys, yaml
 
 directory = sys.argv[1]
@@ -191,10 +196,35 @@ for problem in problems:
     print(f"  {problem}")
 sys.exit(1 if problems else 0)
 PY
+  then
+    pass "$dir/kustomization.yaml lists exactly the ${#manifests[@]} manifests"
+  else
+    fail "$dir/kustomization.yaml does not match the manifests"
+  fi
+done
+if "$PYTHON" - "$MANIFEST_DIR" <<'PY'
+import os, sys, yaml
+
+directory = sys.argv[1]
+monitor = yaml.safe_load(open(os.path.join(directory, "monitoring", "servicemonitor.yaml")))
+service = yaml.safe_load(open(os.path.join(directory, "app-service.yaml")))
+problems = []
+wanted = monitor["spec"]["selector"]["matchLabels"]
+labels = service["metadata"]["labels"]
+if any(labels.get(k) != v for k, v in wanted.items()):
+    problems.append(f"ServiceMonitor selects {wanted}, the Service is labelled {labels}")
+ports = {p.get("name") for p in service["spec"]["ports"]}
+for endpoint in monitor["spec"]["endpoints"]:
+    if endpoint.get("port") not in ports:
+        problems.append(f"ServiceMonitor port {endpoint.get('port')!r} is not a port of the Service {sorted(ports)}")
+for problem in problems:
+    print(f"  {problem}")
+sys.exit(1 if problems else 0)
+PY
 then
-  pass "kustomization.yaml lists exactly the ${#manifests[@]} manifests"
+  pass "ServiceMonitor selects the kroki-web Service and its port"
 else
-  fail "kustomization.yaml does not match the manifests"
+  fail "ServiceMonitor does not match the kroki-web Service"
 fi
 
 # --- 5. shellcheck -------------------------------------------------------------------------------

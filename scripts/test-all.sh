@@ -25,6 +25,9 @@ git diff --exit-code -- static tests/browser/vendor || {
   exit 1
 }
 
+step "monitoring: promtool check and test of the rules, scrape configs, generated files"
+scripts/check-monitoring.sh
+
 step "unit, black-box, end-to-end and browser tests (against the stand-in Kroki)"
 test_log="$(mktemp)"
 trap 'rm -f "$test_log"' EXIT
