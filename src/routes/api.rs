@@ -1,6 +1,7 @@
 //! The HTTP API for scripts and CI, compatible with the original Flask service:
 //! `POST /api/generate` (JSON, or a text body with query parameters) and
-//! `GET /api/diagram-types` (the catalog). Every failure is the one JSON error shape.
+//! `GET /api/diagram-types` (the catalog). Every failure is the one JSON error shape
+//! (`crate::error::ApiError`), with the Flask service's messages where it had them.
 
 use super::extract::{add_query_options, media_type, query_pairs, read_body};
 use super::responses::{diagram_response, Disposition, POST_CACHE_CONTROL};
@@ -69,11 +70,10 @@ pub async fn generate(
     let render_request = match media_type(request.headers()).as_deref() {
         Some("application/json") => from_json(&body, state.config.max_source_size)?,
         Some("text/plain") => from_text(&request, &body, state.config.max_source_size)?,
-        other => {
-            return Err(AppError::UnsupportedMediaType(format!(
-                "Content-Type {} is not supported: send application/json, or text/plain with ?diagram_type= and output_format= in the query.",
-                other.unwrap_or("(none)")
-            ))
+        _ => {
+            return Err(AppError::UnsupportedMediaType(
+                "Content-Type must be application/json or text/plain".to_owned(),
+            )
             .into())
         }
     };
@@ -82,32 +82,40 @@ pub async fn generate(
     Ok(diagram_response(&diagram, disposition, POST_CACHE_CONTROL))
 }
 
+/// The required fields in kroki-flask-generator's order, less `output_format`, which has a
+/// default here: absent, null and empty are all missing, and are reported together.
+fn check_required(fields: &[(&'static str, bool)]) -> Result<(), AppError> {
+    let missing: Vec<&'static str> = fields
+        .iter()
+        .filter(|(_, present)| !present)
+        .map(|(name, _)| *name)
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::MissingFields(missing))
+    }
+}
+
 pub fn from_json(body: &[u8], limit: usize) -> Result<RenderRequest, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::bad_request(
-            "empty_body",
-            "The request body is empty: send a JSON object with diagram_type and diagram_source.",
-        ));
+        return Err(AppError::InvalidJson {
+            detail: "The request body is empty: send a JSON object with diagram_type and diagram_source.".into(),
+        });
     }
-    let json: Value = serde_json::from_slice(body).map_err(|error| {
-        AppError::bad_request(
-            "invalid_json",
-            format!("The request body is not valid JSON: {error}."),
-        )
+    let json: Value = serde_json::from_slice(body).map_err(|error| AppError::InvalidJson {
+        detail: format!("The request body is not valid JSON: {error}."),
     })?;
     let Value::Object(fields) = &json else {
-        return Err(AppError::bad_request(
-            "invalid_json",
-            "The request body must be a JSON object.",
-        ));
+        return Err(AppError::InvalidJson {
+            detail: "The request body must be a JSON object.".into(),
+        });
     };
-    let text_field = |name: &str, required: bool| -> Result<Option<String>, AppError> {
+    // A string, or None when absent, null or empty.
+    let text_field = |name: &str| -> Result<Option<String>, AppError> {
         match fields.get(name) {
+            Some(Value::String(text)) if text.is_empty() => Ok(None),
             Some(Value::String(text)) => Ok(Some(text.clone())),
-            None | Some(Value::Null) if required => Err(AppError::bad_request(
-                "missing_field",
-                format!("Field {name} is required."),
-            )),
             None | Some(Value::Null) => Ok(None),
             Some(_) => Err(AppError::bad_request(
                 "invalid_field",
@@ -115,12 +123,16 @@ pub fn from_json(body: &[u8], limit: usize) -> Result<RenderRequest, AppError> {
             )),
         }
     };
-    let kind = parse_api_type(&text_field("diagram_type", true)?.unwrap_or_default())?;
-    let format = parse_api_format(kind, text_field("output_format", false)?)?;
-    let source = DiagramSource::parse(
-        text_field("diagram_source", true)?.unwrap_or_default(),
-        limit,
-    )?;
+    let type_name = text_field("diagram_type")?;
+    let format_name = text_field("output_format")?;
+    let source = text_field("diagram_source")?;
+    check_required(&[
+        ("diagram_type", type_name.is_some()),
+        ("diagram_source", source.is_some()),
+    ])?;
+    let kind = parse_api_type(&type_name.unwrap_or_default())?;
+    let format = parse_api_format(kind, format_name)?;
+    let source = DiagramSource::parse(source.unwrap_or_default(), limit)?;
     let mut options = DiagramOptions::new();
     options.merge_json(fields.get("diagram_options").unwrap_or(&Value::Null))?;
     Ok(RenderRequest {
@@ -138,14 +150,14 @@ fn from_text(request: &HttpRequest, body: &[u8], limit: usize) -> Result<RenderR
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.clone())
+            .filter(|value| !value.is_empty())
     };
-    let type_name = param("diagram_type").ok_or_else(|| {
-        AppError::bad_request(
-            "missing_field",
-            "Query parameter diagram_type is required with a text/plain body.",
-        )
-    })?;
-    let kind = parse_api_type(&type_name)?;
+    let type_name = param("diagram_type");
+    check_required(&[
+        ("diagram_type", type_name.is_some()),
+        ("diagram_source", !body.is_empty()),
+    ])?;
+    let kind = parse_api_type(&type_name.unwrap_or_default())?;
     let format = parse_api_format(kind, param("output_format"))?;
     let source = DiagramSource::parse(String::from_utf8_lossy(body).into_owned(), limit)?;
     let mut options = DiagramOptions::new();
