@@ -184,6 +184,17 @@ pub struct GenerateRequest {
     /// Kroki diagram options: names to strings, numbers or booleans.
     #[schema(value_type = Option<Object>, example = json!({"theme": "dark"}))]
     pub diagram_options: Option<BTreeMap<String, Value>>,
+    /// kroki-flask-generator's theme: sent as the type's theme option (Mermaid's, PlantUML's and
+    /// C4's, D2's: the editor's choices; `default` and `light` are the engine's own look). An
+    /// unknown theme is a 400 (`invalid_theme`, with `valid_values`); for a type without themes
+    /// it is ignored and named in `X-Ignored-Fields`. With a `diagram_options` theme, both must
+    /// agree (`conflicting_theme`).
+    #[schema(example = "dark")]
+    pub diagram_theme: Option<String>,
+    /// Accepted from kroki-flask-generator's clients and ignored, as it ignored it
+    /// (`X-Ignored-Fields`); use `diagram_options` for a background.
+    #[schema(example = "white")]
+    pub background_color: Option<String>,
 }
 
 /// Every API error: `error` is the message (a string, as kroki-flask-generator answered), the

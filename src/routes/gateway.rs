@@ -320,9 +320,10 @@ pub fn editor_fields(body: &[u8]) -> Vec<(String, String)> {
                 "diagram_source" => "source",
                 other => return (other.to_owned(), value.into_owned()),
             };
-            let value = match (editor_name, value.trim()) {
-                ("theme", "default" | "light") => String::new(),
-                _ => value.into_owned(),
+            let value = if editor_name == "theme" && super::api::is_default_theme(&value) {
+                String::new()
+            } else {
+                value.into_owned()
             };
             (editor_name.to_owned(), value)
         })

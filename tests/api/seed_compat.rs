@@ -1,8 +1,9 @@
 //! kroki-flask-generator's clients, unchanged: its form posts to `POST /` (urlencoded, its field
 //! names or the editor's) render the editor page with the diagram.
 
-use crate::helpers::{content_type, encode, spawn_app, TestApp};
+use crate::helpers::{api_error, content_type, encode, header, spawn_app, TestApp};
 use base64::Engine as _;
+use serde_json::json;
 
 async fn post_form(app: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response {
     let body = url::form_urlencoded::Serializer::new(String::new())
@@ -195,4 +196,148 @@ async fn json_labelled_as_a_form_is_still_krokis_post() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(content_type(&response), "image/svg+xml");
+}
+
+// ---------------------------------------------------------------------------------------------
+// `diagram_theme`: the type's theme option, as the editor sends it.
+
+/// Posts a JSON request and returns the response with the options the stand-in received.
+async fn generate(app: &TestApp, request: serde_json::Value) -> reqwest::Response {
+    app.post_json("/api/generate", &request).await
+}
+
+fn sent_options(app: &TestApp) -> serde_json::Value {
+    let sent: serde_json::Value = app.last_render().json().unwrap();
+    sent["diagram_options"].clone()
+}
+
+#[tokio::test]
+async fn diagram_theme_is_the_types_theme_option() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            "mermaid",
+            "graph TD\n  A --> B",
+            "dark",
+            json!({"theme": "dark"}),
+        ),
+        (
+            "plantuml",
+            "@startuml\nA -> B\n@enduml",
+            "sketchy",
+            json!({"theme": "sketchy"}),
+        ),
+        (
+            "c4plantuml",
+            "@startuml\nPerson(a, \"A\")\n@enduml",
+            "cerulean",
+            json!({"theme": "cerulean"}),
+        ),
+        ("d2", "a -> b", "3", json!({"theme": "3"})),
+        // The seed's names for the default look: no option.
+        ("mermaid", "graph TD\n  A --> B", "light", json!({})),
+        ("mermaid", "graph TD\n  A --> B", "default", json!({})),
+    ];
+    for (kind, source, theme, expected) in cases {
+        let response = generate(
+            &app,
+            json!({"diagram_type": kind, "output_format": "svg", "diagram_source": source, "diagram_theme": theme}),
+        )
+        .await;
+        assert_eq!(response.status(), 200, "{kind} {theme}");
+        assert_eq!(header(&response, "x-ignored-fields"), "", "{kind} {theme}");
+        let options = sent_options(&app);
+        let options = if options.is_null() {
+            json!({})
+        } else {
+            options
+        };
+        assert_eq!(options, expected, "{kind} {theme}");
+    }
+}
+
+#[tokio::test]
+async fn diagram_theme_for_a_type_without_themes_is_ignored_and_said_so() {
+    let app = spawn_app().await;
+    let response = generate(
+        &app,
+        json!({"diagram_type": "graphviz", "output_format": "svg", "diagram_source": "digraph { a }",
+               "diagram_theme": "dark", "background_color": "white"}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        header(&response, "x-ignored-fields"),
+        "diagram_theme, background_color"
+    );
+    let options = sent_options(&app);
+    assert!(options.is_null() || options == json!({}), "{options}");
+}
+
+#[tokio::test]
+async fn an_unknown_theme_is_a_400_naming_the_types_themes() {
+    let app = spawn_app().await;
+    let response = generate(
+        &app,
+        json!({"diagram_type": "mermaid", "output_format": "svg", "diagram_source": "graph TD\n  A --> B", "diagram_theme": "cerulean"}),
+    )
+    .await;
+    let error = api_error(response, 400, "invalid_theme").await;
+    assert_eq!(
+        error["error"],
+        "Invalid diagram theme: cerulean. Must be one of default, light, dark, neutral, forest for mermaid."
+    );
+    assert_eq!(
+        error["valid_values"],
+        json!(["default", "light", "dark", "neutral", "forest"])
+    );
+    assert!(app.renders().iter().all(|r| r.path != "/mermaid/svg"));
+}
+
+#[tokio::test]
+async fn diagram_theme_and_diagram_options_theme_must_agree() {
+    let app = spawn_app().await;
+    let request = |theme: &str| {
+        json!({"diagram_type": "mermaid", "output_format": "svg", "diagram_source": "graph TD\n  A --> B",
+               "diagram_theme": "dark", "diagram_options": {"theme": theme}})
+    };
+    let error = api_error(
+        generate(&app, request("forest")).await,
+        400,
+        "conflicting_theme",
+    )
+    .await;
+    assert!(
+        error["error"].as_str().unwrap().contains("disagree"),
+        "{error}"
+    );
+    let agreed = generate(&app, request("dark")).await;
+    assert_eq!(agreed.status(), 200);
+    assert_eq!(sent_options(&app), json!({"theme": "dark"}));
+}
+
+#[tokio::test]
+async fn diagram_theme_in_the_query_of_a_text_request() {
+    let app = spawn_app().await;
+    let response = app
+        .post_text(
+            "/api/generate?diagram_type=mermaid&output_format=svg&diagram_theme=forest",
+            "graph TD\n  A --> B",
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    // The theme option, and no `diagram_theme` option passed on to Kroki.
+    assert_eq!(sent_options(&app), json!({"theme": "forest"}));
+    let ignored = app
+        .post_text(
+            "/api/generate?diagram_type=graphviz&diagram_theme=dark",
+            "digraph { a }",
+        )
+        .await;
+    assert_eq!(ignored.status(), 200);
+    assert_eq!(header(&ignored, "x-ignored-fields"), "diagram_theme");
+    let unknown = app
+        .post_text("/api/generate?diagram_type=d2&diagram_theme=2", "a -> b")
+        .await;
+    api_error(unknown, 400, "invalid_theme").await;
 }
