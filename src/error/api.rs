@@ -7,7 +7,7 @@
 use super::AppError;
 use crate::domain::catalog;
 use crate::domain::request::join_or;
-use crate::domain::ValidationError;
+use crate::domain::{SourceError, ValidationError};
 use crate::kroki::KrokiError;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
@@ -56,6 +56,7 @@ impl ApiError {
                     join_or(error.valid_values())
                 )
             }
+            AppError::Source(SourceError::Empty) => "Diagram source cannot be empty".to_owned(),
             AppError::Kroki(KrokiError::Rejected { message, .. }) => {
                 format!("Invalid diagram syntax: {message}")
             }

@@ -296,7 +296,7 @@ async fn empty_sources_are_refused_on_every_route_without_kroki() {
             assert_eq!(error["error"], "Missing required fields: diagram_source");
         } else {
             let error = api_error(response, 400, "empty_source").await;
-            assert_eq!(error["error"], "The diagram source is empty.");
+            assert_eq!(error["error"], "Diagram source cannot be empty");
         }
     }
     let blank =
