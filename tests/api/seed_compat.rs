@@ -341,3 +341,224 @@ async fn diagram_theme_in_the_query_of_a_text_request() {
         .await;
     api_error(unknown, 400, "invalid_theme").await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// kroki-flask-generator's API_EXAMPLES.md, request by request: every example that needs no real
+// renderer, with the answer it documents (or the README's listed difference).
+
+/// One documented request and its documented answer.
+struct SeedCase {
+    name: &'static str,
+    /// `application/json`, `text/plain` or `text/html`.
+    content_type: &'static str,
+    /// The path and query after the base URL.
+    path: &'static str,
+    body: String,
+    status: u16,
+    /// A success's Content-Type, or an error's `error` text: exact, or a prefix when it ends
+    /// with `…`.
+    expected: &'static str,
+}
+
+fn json_case(
+    name: &'static str,
+    body: serde_json::Value,
+    status: u16,
+    expected: &'static str,
+) -> SeedCase {
+    SeedCase {
+        name,
+        content_type: "application/json",
+        path: "/api/generate",
+        body: body.to_string(),
+        status,
+        expected,
+    }
+}
+
+fn seed_examples() -> Vec<SeedCase> {
+    let mut cases = vec![
+        json_case(
+            "Mermaid flowchart (JSON)",
+            json!({"diagram_type": "mermaid", "output_format": "png",
+                   "diagram_source": "graph TD\n    A[Start] --> B{Decision}\n    B -->|Yes| C[Action 1]\n    B -->|No| D[Action 2]\n    C --> E[End]\n    D --> E"}),
+            200,
+            "image/png",
+        ),
+        json_case(
+            "Mermaid sequence diagram with dark theme",
+            json!({"diagram_type": "mermaid", "output_format": "svg",
+                   "diagram_source": "sequenceDiagram\n    participant A as Alice\n    participant B as Bob\n    A->>+B: Hello Bob, how are you?\n    B-->>-A: Great!",
+                   "diagram_theme": "dark"}),
+            200,
+            "image/svg+xml",
+        ),
+        json_case(
+            "PlantUML class diagram (JSON)",
+            json!({"diagram_type": "plantuml", "output_format": "png",
+                   "diagram_source": "@startuml\nclass User {\n  +String name\n  +String email\n  +login()\n  +logout()\n}\nclass Admin {\n  +manageUsers()\n}\nUser <|-- Admin\n@enduml"}),
+            200,
+            "image/png",
+        ),
+        SeedCase {
+            name: "PlantUML sequence diagram (text/plain)",
+            content_type: "text/plain",
+            path: "/api/generate?diagram_type=plantuml&output_format=svg",
+            body: "@startuml\nparticipant User\nparticipant System\nparticipant Database\n\nUser -> System: Request data\nactivate System\n\nSystem -> Database: Query\nactivate Database\nDatabase --> System: Result\ndeactivate Database\n\nSystem --> User: Response\ndeactivate System\n@enduml".into(),
+            status: 200,
+            expected: "image/svg+xml",
+        },
+        json_case(
+            "Graphviz network diagram",
+            json!({"diagram_type": "graphviz", "output_format": "png",
+                   "diagram_source": "digraph G {\n  rankdir=LR;\n  node [shape=box];\n  \n  A [label=\"Web Server\"];\n  B [label=\"Database\"];\n  C [label=\"Cache\"];\n  D [label=\"Load Balancer\"];\n  \n  D -> A;\n  A -> B;\n  A -> C;\n}"}),
+            200,
+            "image/png",
+        ),
+        json_case(
+            "Complex Mermaid Gantt chart",
+            json!({"diagram_type": "mermaid", "output_format": "svg",
+                   "diagram_source": "gantt\n    title Project Timeline\n    dateFormat YYYY-MM-DD\n    section Planning\n    Requirements    :done, req, 2024-01-01, 2024-01-07\n    Design         :done, des, after req, 5d\n    section Development\n    Backend        :active, backend, 2024-01-15, 10d\n    Frontend       :frontend, after backend, 8d\n    section Testing\n    Unit Tests     :testing, after frontend, 3d\n    Integration    :integration, after testing, 2d"}),
+            200,
+            "image/svg+xml",
+        ),
+        json_case(
+            "Invalid diagram type",
+            json!({"diagram_type": "invalid_type", "output_format": "png", "diagram_source": "graph TD\nA --> B"}),
+            400,
+            "Invalid diagram type: invalid_type. Must be one of …",
+        ),
+        // Documented: `Missing required fields: output_format, diagram_source`; output_format
+        // has a default here (README: Coming from kroki-flask-generator).
+        json_case(
+            "Missing required fields",
+            json!({"diagram_type": "mermaid"}),
+            400,
+            "Missing required fields: diagram_source",
+        ),
+        json_case(
+            "Missing required fields (its integration test: an empty object)",
+            json!({}),
+            400,
+            "Missing required fields: diagram_type, diagram_source",
+        ),
+        // Documented status 400; 415 here (README).
+        SeedCase {
+            name: "Invalid content type",
+            content_type: "text/html",
+            path: "/api/generate",
+            body: "some data".into(),
+            status: 415,
+            expected: "Content-Type must be application/json or text/plain",
+        },
+        // Documented with a real Mermaid; the stand-in refuses a source with its marker.
+        json_case(
+            "Invalid diagram syntax",
+            json!({"diagram_type": "mermaid", "output_format": "png", "diagram_source": "invalid mermaid SYNTAX_ERROR syntax here"}),
+            400,
+            "Invalid diagram syntax: …",
+        ),
+        json_case(
+            "Large diagram with file input",
+            json!({"diagram_type": "plantuml", "output_format": "svg",
+                   "diagram_source": "@startuml\n!theme plain\nskinparam backgroundColor white\n\npackage \"Web Layer\" {\n  class WebController\n  class AuthController\n  class UserController\n}\n\npackage \"Service Layer\" {\n  class UserService\n  class AuthService\n  class EmailService\n}\n\npackage \"Data Layer\" {\n  class UserRepository\n  class SessionRepository\n  interface DatabaseConnection\n}\n\nWebController --> UserService\nAuthController --> AuthService\nUserController --> UserService\nUserService --> UserRepository\nAuthService --> SessionRepository\nUserRepository --> DatabaseConnection\nSessionRepository --> DatabaseConnection\n\n@enduml\n"}),
+            200,
+            "image/svg+xml",
+        ),
+        SeedCase {
+            name: "Text/plain with a complex diagram",
+            content_type: "text/plain",
+            path: "/api/generate?diagram_type=mermaid&output_format=png",
+            body: "graph TB\n    subgraph \"Frontend\"\n        A[React App]\n        B[Redux Store]\n        C[Components]\n    end\n    \n    subgraph \"Backend\"\n        D[API Gateway]\n        E[Auth Service]\n    end\n    A --> B\n    B --> C\n    A --> D\n    D --> E\n".into(),
+            status: 200,
+            expected: "image/png",
+        },
+        json_case(
+            "Performance testing",
+            json!({"diagram_type": "mermaid", "output_format": "png", "diagram_source": "graph LR\nA --> B --> C --> D --> E"}),
+            200,
+            "image/png",
+        ),
+        json_case(
+            "Batch: flowchart",
+            json!({"diagram_type": "mermaid", "output_format": "png", "diagram_source": "graph TD\nA[Start] --> B[End]"}),
+            200,
+            "image/png",
+        ),
+        json_case(
+            "Batch: sequence",
+            json!({"diagram_type": "plantuml", "output_format": "svg", "diagram_source": "@startuml\nA -> B\n@enduml"}),
+            200,
+            "image/svg+xml",
+        ),
+        json_case(
+            "Batch: network",
+            json!({"diagram_type": "graphviz", "output_format": "png", "diagram_source": "digraph G { A -> B; }"}),
+            200,
+            "image/png",
+        ),
+    ];
+    for theme in ["default", "light", "dark", "neutral", "forest"] {
+        cases.push(json_case(
+            "Testing different themes",
+            json!({"diagram_type": "mermaid", "output_format": "png",
+                   "diagram_source": "graph TD\n    A[Start] --> B[Process]\n    B --> C[End]",
+                   "diagram_theme": theme}),
+            200,
+            "image/png",
+        ));
+    }
+    cases
+}
+
+#[tokio::test]
+async fn the_seeds_documented_requests_get_its_documented_answers() {
+    let app = spawn_app().await;
+    for case in seed_examples() {
+        let response = app
+            .client
+            .post(app.url(case.path))
+            .header("content-type", case.content_type)
+            .body(case.body.clone())
+            .send()
+            .await
+            .unwrap();
+        let label = format!("{}: {}", case.name, case.body);
+        assert_eq!(response.status().as_u16(), case.status, "{label}");
+        if case.status == 200 {
+            assert_eq!(content_type(&response), case.expected, "{label}");
+            let extension = case
+                .expected
+                .trim_start_matches("image/")
+                .trim_end_matches("+xml");
+            assert_eq!(
+                header(&response, "content-disposition"),
+                format!("inline; filename=\"diagram.{extension}\""),
+                "{label}"
+            );
+            assert!(!response.bytes().await.unwrap().is_empty(), "{label}");
+        } else {
+            assert_eq!(content_type(&response), "application/json", "{label}");
+            let body: serde_json::Value = response.json().await.unwrap();
+            // The seed's clients read `body["error"]` as the message.
+            let message = body["error"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{label}: {body}"));
+            match case.expected.strip_suffix('…') {
+                Some(prefix) => assert!(message.starts_with(prefix), "{label}: {message}"),
+                None => assert_eq!(message, case.expected, "{label}"),
+            }
+            assert_eq!(body["status"], case.status, "{label}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_seeds_health_check_answers_healthy() {
+    let app = spawn_app().await;
+    let response = app.get("/health").await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "healthy", "{body}");
+    assert_eq!(body["checks"]["kroki"]["status"], "healthy", "{body}");
+}
