@@ -184,27 +184,41 @@ pub struct GenerateRequest {
     /// Kroki diagram options: names to strings, numbers or booleans.
     #[schema(value_type = Option<Object>, example = json!({"theme": "dark"}))]
     pub diagram_options: Option<BTreeMap<String, Value>>,
+    /// kroki-flask-generator's theme: sent as the type's theme option (Mermaid's, PlantUML's and
+    /// C4's, D2's: the editor's choices; `default` and `light` are the engine's own look). An
+    /// unknown theme is a 400 (`invalid_theme`, with `valid_values`); for a type without themes
+    /// it is ignored and named in `X-Ignored-Fields`. With a `diagram_options` theme, both must
+    /// agree (`conflicting_theme`).
+    #[schema(example = "dark")]
+    pub diagram_theme: Option<String>,
+    /// Accepted from kroki-flask-generator's clients and ignored, as it ignored it
+    /// (`X-Ignored-Fields`); use `diagram_options` for a background.
+    #[schema(example = "white")]
+    pub background_color: Option<String>,
 }
 
-/// Every API error.
+/// Every API error: `error` is the message (a string, as kroki-flask-generator answered), the
+/// rest is machine-readable.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiErrorBody {
-    pub error: ApiErrorDetail,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiErrorDetail {
+    /// What went wrong, for people: kroki-flask-generator's wording where it had one
+    /// (`Missing required fields: …`, `Invalid JSON data`, `Invalid diagram type: …`,
+    /// `Invalid diagram syntax: <Kroki's message>`…).
+    #[schema(example = "Missing required fields: diagram_type, diagram_source")]
+    pub error: String,
+    /// A stable, machine-readable name of the failure.
+    #[schema(example = "missing_field")]
+    pub code: String,
     /// The HTTP status, repeated.
     #[schema(example = 400)]
     pub status: u16,
-    /// A stable, machine-readable name of the failure.
-    #[schema(example = "unsupported_format")]
-    pub code: String,
-    /// What went wrong, for people; Kroki's own words for `diagram_error`.
-    #[schema(example = "Unsupported output format: pdf for mermaid. Must be one of png or svg.")]
-    pub message: String,
-    /// For `unknown_diagram_type` and `unsupported_format`: what would have been accepted.
+    /// For `unknown_diagram_type`, `unsupported_format` and `invalid_theme`: what would have
+    /// been accepted.
     pub valid_values: Option<Vec<String>>,
+    /// For `missing_field`: the fields that are missing.
+    pub missing_fields: Option<Vec<String>>,
+    /// For `invalid_json`: why the body is not a JSON object.
+    pub detail: Option<String>,
     /// For `companion_unavailable`: the companion that is down…
     pub companion: Option<String>,
     /// …and the diagram types that cannot render meanwhile.
@@ -291,6 +305,18 @@ mod tests {
             "KrokiErrorBody",
         ] {
             assert!(schemas.contains_key(schema), "{schema}");
+        }
+        // The API's error: the message is `error` itself, a string, as the Flask service sent.
+        let error = &schemas["ApiErrorBody"];
+        assert_eq!(error["properties"]["error"]["type"], "string", "{error}");
+        for field in ["error", "code", "status"] {
+            assert!(
+                error["required"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(field)),
+                "{field}: {error}"
+            );
         }
     }
 }

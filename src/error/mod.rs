@@ -30,6 +30,19 @@ pub enum AppError {
     Options(#[from] OptionsError),
     #[error(transparent)]
     Kroki(#[from] KrokiError),
+    /// Required fields absent or empty, in the order the request documents them.
+    #[error("Missing required fields: {}", .0.join(", "))]
+    MissingFields(Vec<&'static str>),
+    /// A JSON body that does not parse or is not an object (`detail` says which).
+    #[error("Invalid JSON data")]
+    InvalidJson { detail: String },
+    /// A theme the diagram type does not have.
+    #[error("Invalid diagram theme: {theme}. Must be one of {} for {kind}.", .valid.join(", "))]
+    InvalidTheme {
+        theme: String,
+        kind: &'static str,
+        valid: Vec<&'static str>,
+    },
     /// A request that is malformed in a way with no variant of its own.
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
@@ -78,6 +91,9 @@ impl AppError {
             AppError::Validation(_)
             | AppError::Options(_)
             | AppError::BadRequest { .. }
+            | AppError::MissingFields(_)
+            | AppError::InvalidJson { .. }
+            | AppError::InvalidTheme { .. }
             | AppError::Source(SourceError::Empty) => 400,
             AppError::Decode(DecodeError::TooLarge { .. })
             | AppError::Source(SourceError::TooLarge { .. })
@@ -109,6 +125,9 @@ impl AppError {
             AppError::Options(_) => "invalid_options",
             AppError::Kroki(error) => error.code(),
             AppError::BadRequest { code, .. } => code,
+            AppError::MissingFields(_) => "missing_field",
+            AppError::InvalidJson { .. } => "invalid_json",
+            AppError::InvalidTheme { .. } => "invalid_theme",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::MethodNotAllowed | AppError::WrongMethod { .. } => "method_not_allowed",
@@ -128,6 +147,15 @@ impl AppError {
         match self {
             AppError::Validation(error) => {
                 details.insert("valid_values".into(), json!(error.valid_values()));
+            }
+            AppError::MissingFields(fields) => {
+                details.insert("missing_fields".into(), json!(fields));
+            }
+            AppError::InvalidJson { detail } => {
+                details.insert("detail".into(), json!(detail));
+            }
+            AppError::InvalidTheme { valid, .. } => {
+                details.insert("valid_values".into(), json!(valid));
             }
             AppError::Kroki(KrokiError::CompanionUnavailable { companion, .. }) => {
                 details.insert("companion".into(), json!(companion.name()));

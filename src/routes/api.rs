@@ -1,7 +1,9 @@
 //! The HTTP API for scripts and CI, compatible with the original Flask service:
 //! `POST /api/generate` (JSON, or a text body with query parameters) and
-//! `GET /api/diagram-types` (the catalog). Every failure is the one JSON error shape.
+//! `GET /api/diagram-types` (the catalog). Every failure is the one JSON error shape
+//! (`crate::error::ApiError`), with the Flask service's messages where it had them.
 
+use super::editor::controls;
 use super::extract::{add_query_options, media_type, query_pairs, read_body};
 use super::responses::{diagram_response, Disposition, POST_CACHE_CONTROL};
 use crate::domain::catalog::{self, CATALOG};
@@ -18,6 +20,9 @@ use std::sync::OnceLock;
 use utoipa::ToSchema;
 
 use super::middleware::{get_or_head, wrong_method};
+/// Names the request's fields that had no effect: `diagram_theme` for a type without themes,
+/// `background_color` (kroki-flask-generator's form field, which its API never read either).
+pub static IGNORED_FIELDS: header::HeaderName = header::HeaderName::from_static("x-ignored-fields");
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -56,14 +61,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     params(
         ("diagram_type" = Option<String>, Query, description = "With a text/plain body: the diagram type (required then)"),
         ("output_format" = Option<String>, Query, description = "With a text/plain body: the output format (default: the type's SVG, or its first format)"),
+        ("diagram_theme" = Option<String>, Query, description = "With a text/plain body: the theme, as the JSON field `diagram_theme`"),
     ),
     request_body(description = "A JSON request, or the diagram source as text with the type and format in the query",
         content((GenerateRequest = "application/json"), (String = "text/plain"))),
     responses(
-        (status = 200, description = "The diagram, with `Content-Disposition: inline; filename=\"diagram.<ext>\"`", content(
+        (status = 200, description = "The diagram, with `Content-Disposition: inline; filename=\"diagram.<ext>\"`", headers(
+            ("X-Ignored-Fields" = String, description = "The request's fields that had no effect, comma-separated: `diagram_theme` for a type without themes, `background_color`")), content(
             (String = "image/svg+xml"), (String = "image/png"), (String = "image/jpeg"), (String = "application/pdf"),
             (String = "text/plain"), (String = "text/plain; charset=utf-8"), (String = "text/plain; charset=x-user-defined"))),
-        (status = 400, description = "Invalid request, unknown type or format, or Kroki refused the diagram", body = ApiErrorBody),
+        (status = 400, description = "Invalid request, unknown type, format or theme, or Kroki refused the diagram", body = ApiErrorBody),
         (status = 404, description = "No such API route", body = ApiErrorBody),
         (status = 408, description = "The body did not arrive within CLIENT_REQUEST_TIMEOUT", body = ApiErrorBody),
         (status = 413, description = "Source or body too large", body = ApiErrorBody),
@@ -80,48 +87,69 @@ pub async fn generate(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(payload, request.headers(), &state.config).await?;
-    let render_request = match media_type(request.headers()).as_deref() {
-        Some("application/json") => from_json(&body, state.config.max_source_size)?,
+    let (render_request, ignored) = match media_type(request.headers()).as_deref() {
+        Some("application/json") => read_json(&body, state.config.max_source_size)?,
         Some("text/plain") => from_text(&request, &body, state.config.max_source_size)?,
-        other => {
-            return Err(AppError::UnsupportedMediaType(format!(
-                "Content-Type {} is not supported: send application/json, or text/plain with ?diagram_type= and output_format= in the query.",
-                other.unwrap_or("(none)")
-            ))
+        _ => {
+            return Err(AppError::UnsupportedMediaType(
+                "Content-Type must be application/json or text/plain".to_owned(),
+            )
             .into())
         }
     };
     let diagram = state.renderer.render(&render_request).await?;
     let disposition = Disposition::Inline(render_request.format.file_extension());
-    Ok(diagram_response(&diagram, disposition, POST_CACHE_CONTROL))
+    let mut response = diagram_response(&diagram, disposition, POST_CACHE_CONTROL);
+    if !ignored.is_empty() {
+        if let Ok(value) = header::HeaderValue::from_str(&ignored.join(", ")) {
+            response.headers_mut().insert(IGNORED_FIELDS.clone(), value);
+        }
+    }
+    Ok(response)
+}
+
+/// The required fields in kroki-flask-generator's order, less `output_format`, which has a
+/// default here: absent, null and empty are all missing, and are reported together.
+fn check_required(fields: &[(&'static str, bool)]) -> Result<(), AppError> {
+    let missing: Vec<&'static str> = fields
+        .iter()
+        .filter(|(_, present)| !present)
+        .map(|(name, _)| *name)
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::MissingFields(missing))
+    }
 }
 
 pub fn from_json(body: &[u8], limit: usize) -> Result<RenderRequest, AppError> {
+    read_json(body, limit).map(|(request, _ignored)| request)
+}
+
+/// The JSON request, and the fields it carried that have no effect on it (`X-Ignored-Fields`).
+pub fn read_json(
+    body: &[u8],
+    limit: usize,
+) -> Result<(RenderRequest, Vec<&'static str>), AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::bad_request(
-            "empty_body",
-            "The request body is empty: send a JSON object with diagram_type and diagram_source.",
-        ));
+        return Err(AppError::InvalidJson {
+            detail: "The request body is empty: send a JSON object with diagram_type and diagram_source.".into(),
+        });
     }
-    let json: Value = serde_json::from_slice(body).map_err(|error| {
-        AppError::bad_request(
-            "invalid_json",
-            format!("The request body is not valid JSON: {error}."),
-        )
+    let json: Value = serde_json::from_slice(body).map_err(|error| AppError::InvalidJson {
+        detail: format!("The request body is not valid JSON: {error}."),
     })?;
     let Value::Object(fields) = &json else {
-        return Err(AppError::bad_request(
-            "invalid_json",
-            "The request body must be a JSON object.",
-        ));
+        return Err(AppError::InvalidJson {
+            detail: "The request body must be a JSON object.".into(),
+        });
     };
-    let text_field = |name: &str, required: bool| -> Result<Option<String>, AppError> {
+    // A string, or None when absent, null or empty.
+    let text_field = |name: &str| -> Result<Option<String>, AppError> {
         match fields.get(name) {
+            Some(Value::String(text)) if text.is_empty() => Ok(None),
             Some(Value::String(text)) => Ok(Some(text.clone())),
-            None | Some(Value::Null) if required => Err(AppError::bad_request(
-                "missing_field",
-                format!("Field {name} is required."),
-            )),
             None | Some(Value::Null) => Ok(None),
             Some(_) => Err(AppError::bad_request(
                 "invalid_field",
@@ -129,47 +157,133 @@ pub fn from_json(body: &[u8], limit: usize) -> Result<RenderRequest, AppError> {
             )),
         }
     };
-    let kind = parse_api_type(&text_field("diagram_type", true)?.unwrap_or_default())?;
-    let format = parse_api_format(kind, text_field("output_format", false)?)?;
-    let source = DiagramSource::parse(
-        text_field("diagram_source", true)?.unwrap_or_default(),
-        limit,
-    )?;
+    let type_name = text_field("diagram_type")?;
+    let format_name = text_field("output_format")?;
+    let source = text_field("diagram_source")?;
+    let theme = text_field("diagram_theme")?;
+    let background = text_field("background_color")?;
+    check_required(&[
+        ("diagram_type", type_name.is_some()),
+        ("diagram_source", source.is_some()),
+    ])?;
+    let kind = parse_api_type(&type_name.unwrap_or_default())?;
+    let format = parse_api_format(kind, format_name)?;
+    let source = DiagramSource::parse(source.unwrap_or_default(), limit)?;
     let mut options = DiagramOptions::new();
     options.merge_json(fields.get("diagram_options").unwrap_or(&Value::Null))?;
-    Ok(RenderRequest {
+    let mut ignored = Vec::new();
+    if !apply_theme(kind, theme.as_deref(), &mut options)? {
+        ignored.push("diagram_theme");
+    }
+    // The Flask service's JSON API never read its form's background field either.
+    if background.is_some() {
+        ignored.push("background_color");
+    }
+    let request = RenderRequest {
         kind,
         format,
         source,
         options,
-    })
+    };
+    Ok((request, ignored))
 }
 
-fn from_text(request: &HttpRequest, body: &[u8], limit: usize) -> Result<RenderRequest, AppError> {
+/// The names kroki-flask-generator gave the engine's own look (its form preselects `light`):
+/// here they are every themed type's default, no theme option sent.
+pub fn is_default_theme(name: &str) -> bool {
+    matches!(name.trim(), "default" | "light")
+}
+
+/// Applies `diagram_theme` as the type's theme option, the one the editor's theme control sends
+/// (`controls::theme`). `Ok(false)`: given for a type without themes, so ignored (as the Flask
+/// service ignored it for every type but Mermaid). A theme the type does not have is a 400
+/// naming its themes; a `diagram_options` theme that says otherwise is a 400 too.
+pub fn apply_theme(
+    kind: &'static DiagramKind,
+    theme: Option<&str>,
+    options: &mut DiagramOptions,
+) -> Result<bool, AppError> {
+    let Some(theme) = theme.map(str::trim).filter(|theme| !theme.is_empty()) else {
+        return Ok(true);
+    };
+    let Some(control) = controls::theme(kind) else {
+        return Ok(false);
+    };
+    let value = if is_default_theme(theme) {
+        ""
+    } else if control.accepts(theme) {
+        theme
+    } else {
+        let mut valid = vec!["default", "light"];
+        valid.extend(
+            control
+                .choices
+                .iter()
+                .map(|(value, _)| *value)
+                .filter(|value| !value.is_empty()),
+        );
+        return Err(AppError::InvalidTheme {
+            theme: theme.to_owned(),
+            kind: kind.name,
+            valid,
+        });
+    };
+    let given = options.get(control.option).map(|given| given.as_text());
+    match given {
+        Some(given) if given != value => Err(AppError::bad_request(
+            "conflicting_theme",
+            format!(
+                "diagram_theme {theme} and diagram_options.{} {given} disagree: send one of them, or the same theme in both.",
+                control.option
+            ),
+        )),
+        Some(_) => Ok(true),
+        None if value.is_empty() => Ok(true),
+        None => {
+            options.insert_text(control.option, value)?;
+            Ok(true)
+        }
+    }
+}
+
+fn from_text(
+    request: &HttpRequest,
+    body: &[u8],
+    limit: usize,
+) -> Result<(RenderRequest, Vec<&'static str>), AppError> {
     let pairs = query_pairs(request.query_string());
     let param = |name: &str| {
         pairs
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.clone())
+            .filter(|value| !value.is_empty())
     };
-    let type_name = param("diagram_type").ok_or_else(|| {
-        AppError::bad_request(
-            "missing_field",
-            "Query parameter diagram_type is required with a text/plain body.",
-        )
-    })?;
-    let kind = parse_api_type(&type_name)?;
+    let type_name = param("diagram_type");
+    check_required(&[
+        ("diagram_type", type_name.is_some()),
+        ("diagram_source", !body.is_empty()),
+    ])?;
+    let kind = parse_api_type(&type_name.unwrap_or_default())?;
     let format = parse_api_format(kind, param("output_format"))?;
     let source = DiagramSource::parse(String::from_utf8_lossy(body).into_owned(), limit)?;
     let mut options = DiagramOptions::new();
-    add_query_options(&mut options, &pairs, &["diagram_type", "output_format"])?;
-    Ok(RenderRequest {
+    add_query_options(
+        &mut options,
+        &pairs,
+        &["diagram_type", "output_format", "diagram_theme"],
+    )?;
+    let mut ignored = Vec::new();
+    if !apply_theme(kind, param("diagram_theme").as_deref(), &mut options)? {
+        ignored.push("diagram_theme");
+    }
+    let request = RenderRequest {
         kind,
         format,
         source,
         options,
-    })
+    };
+    Ok((request, ignored))
 }
 
 /// The API is forgiving about letter case and spaces (`Mermaid`, ` dot `); the gateway is not.

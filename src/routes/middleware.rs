@@ -402,9 +402,9 @@ mod tests {
         assert_eq!(api.status(), 500);
         assert_eq!(api.headers().get(request_id::HEADER).unwrap(), "req-42");
         let json: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(json["error"]["code"], "internal_error");
+        assert_eq!(json["code"], "internal_error");
         assert_eq!(
-            json["error"]["message"],
+            json["error"],
             "The server failed while answering this request (request id req-42)."
         );
 

@@ -120,10 +120,10 @@ async fn unknown_type_lists_every_valid_name() {
     let valid = error["valid_values"].as_array().unwrap();
     assert_eq!(valid.len(), 31);
     assert!(valid.contains(&json!("dot")) && valid.contains(&json!("c4plantuml")));
-    assert!(error["message"]
+    assert!(error["error"]
         .as_str()
         .unwrap()
-        .starts_with("Unsupported diagram type: visio."));
+        .starts_with("Invalid diagram type: visio. Must be one of plantuml, "));
     assert!(app.renders().is_empty(), "nothing reaches Kroki");
 }
 
@@ -136,8 +136,8 @@ async fn unsupported_format_lists_the_formats_of_the_type() {
     let error = api_error(response, 400, "unsupported_format").await;
     assert_eq!(error["valid_values"], json!(["png", "svg"]));
     assert_eq!(
-        error["message"],
-        "Unsupported output format: pdf for mermaid. Must be one of png or svg."
+        error["error"],
+        "Invalid output format: pdf. Must be one of png or svg for mermaid."
     );
 }
 
@@ -159,7 +159,12 @@ async fn malformed_requests_get_the_same_error_shape() {
     )
     .await;
     api_error(post("[1, 2]", json).await.unwrap(), 400, "invalid_json").await;
-    api_error(post("", json).await.unwrap(), 400, "empty_body").await;
+    let empty = api_error(post("", json).await.unwrap(), 400, "invalid_json").await;
+    assert_eq!(empty["error"], "Invalid JSON data");
+    assert!(
+        empty["detail"].as_str().unwrap().contains("empty"),
+        "{empty}"
+    );
     api_error(
         post("{\"diagram_source\": \"a\"}", json).await.unwrap(),
         400,
@@ -241,7 +246,7 @@ async fn oversized_sources_are_refused_before_kroki_is_contacted() {
         )
         .await;
     let error = api_error(response, 413, "source_too_large").await;
-    assert!(error["message"].as_str().unwrap().contains("1001"));
+    assert!(error["error"].as_str().unwrap().contains("1001"));
     // A body far beyond any valid request is cut off while it is read.
     let huge = "b".repeat(200_000);
     let response = app
@@ -266,8 +271,8 @@ async fn kroki_syntax_errors_keep_kroki_message_word_for_word() {
         .await;
     let error = api_error(response, 400, "diagram_error").await;
     assert_eq!(
-        error["message"],
-        "Syntax Error? (Assumed diagram type: sequence) (line: 3)"
+        error["error"],
+        "Invalid diagram syntax: Syntax Error? (Assumed diagram type: sequence) (line: 3)"
     );
     assert_eq!(error["kroki_status"], 400);
 }

@@ -46,9 +46,10 @@ async fn invalid_utf8_in_json_is_a_400_naming_the_position_without_kroki() {
     let json = ("content-type", "application/json");
     let response = post(&app, "/api/generate", &[json], body.clone()).await;
     let error = api_error(response, 400, "invalid_json").await;
+    assert_eq!(error["error"], "Invalid JSON data");
     let expected =
         "The request body is not valid JSON: invalid unicode code point at line 1 column 83.";
-    assert_eq!(error["message"], expected);
+    assert_eq!(error["detail"], expected);
     for path in ["/", "/graphviz/svg", "/graphviz"] {
         let response = post(
             &app,
@@ -201,7 +202,7 @@ async fn wrong_content_types_are_refused_or_read_as_kroki_does() {
         )
         .await;
         let error = api_error(response, 415, "unsupported_media_type").await;
-        let message = error["message"].as_str().unwrap();
+        let message = error["error"].as_str().unwrap();
         assert!(
             message.contains("application/json") && message.contains("text/plain"),
             "{message}"
@@ -287,9 +288,16 @@ async fn empty_sources_are_refused_on_every_route_without_kroki() {
             json!({"error": {"code": 400, "message": "Request body must not be empty."}})
         );
 
+        // The API: no body at all is a missing field (kroki-flask-generator's words), a blank
+        // one an empty source.
         let response = post(&app, "/api/generate?diagram_type=graphviz", &[text], body).await;
-        let error = api_error(response, 400, "empty_source").await;
-        assert_eq!(error["message"], "The diagram source is empty.");
+        if body.is_empty() {
+            let error = api_error(response, 400, "missing_field").await;
+            assert_eq!(error["error"], "Missing required fields: diagram_source");
+        } else {
+            let error = api_error(response, 400, "empty_source").await;
+            assert_eq!(error["error"], "Diagram source cannot be empty");
+        }
     }
     let blank =
         json!({"diagram_type": "graphviz", "output_format": "svg", "diagram_source": " \n "});
@@ -367,8 +375,8 @@ async fn unknown_types_and_formats_are_refused_on_every_route_without_kroki() {
     let error = api_error(response, 400, "unsupported_format").await;
     assert_eq!(error["valid_values"], json!(["png", "svg", "jpeg", "pdf"]));
     assert_eq!(
-        error["message"],
-        "Unsupported output format: gif for graphviz. Must be one of png, svg, jpeg or pdf."
+        error["error"],
+        "Invalid output format: gif. Must be one of png, svg, jpeg or pdf for graphviz."
     );
     assert_eq!(app.kroki.request_count(), 0);
 }

@@ -202,7 +202,7 @@ async fn overload_gets_503_with_retry_after_while_hits_are_still_served() {
         .await;
     assert_eq!(header(&response, "retry-after"), "1");
     let error = api_error(response, 503, "overloaded").await;
-    assert!(error["message"]
+    assert!(error["error"]
         .as_str()
         .unwrap()
         .contains("Too many renders"));

@@ -139,17 +139,17 @@ pub fn header(response: &reqwest::Response, name: &str) -> String {
         .to_owned()
 }
 
-/// The API's error body, checked for its stable shape; returns the inner object.
+/// The API's error body, checked for its stable shape (`error` the message, `code` and
+/// `status` beside it); returns the whole body.
 pub async fn api_error(response: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
     assert_eq!(response.status().as_u16(), status, "status for {code}");
     assert_eq!(content_type(&response), "application/json");
     let body: serde_json::Value = response.json().await.expect("a JSON error body");
-    let error = body.get("error").cloned().expect("an `error` object");
-    assert_eq!(error["status"], status, "{body}");
-    assert_eq!(error["code"], code, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
     assert!(
-        error["message"].as_str().is_some_and(|m| !m.is_empty()),
+        body["error"].as_str().is_some_and(|m| !m.is_empty()),
         "{body}"
     );
-    error
+    body
 }

@@ -18,3 +18,4 @@ mod limits;
 mod observability;
 mod pages;
 mod rate_limit;
+mod seed_compat;

@@ -30,7 +30,7 @@ async fn a_burst_then_429_with_retry_after_in_each_audiences_body() {
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     let error = api_error(limited, 429, "rate_limited").await;
     assert_eq!(
-        error["message"],
+        error["error"],
         format!("Too many requests from this address; try again in {retry_after} s.")
     );
 

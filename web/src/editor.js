@@ -462,7 +462,7 @@ function start() {
     if (!response.ok) {
       input.setAttribute('aria-invalid', 'true');
       input.setAttribute('aria-describedby', 'import-message');
-      message.textContent = body.error?.message ?? `The URL could not be opened (${response.status}).`;
+      message.textContent = body.error ?? `The URL could not be opened (${response.status}).`;
       return;
     }
     input.removeAttribute('aria-invalid');

@@ -111,8 +111,9 @@ export class RenderScheduler {
 async function readError(response) {
   const text = await response.text();
   try {
-    const { error } = JSON.parse(text);
-    return { status: error.status ?? response.status, code: error.code ?? 'error', message: error.message ?? text };
+    // The API's error body: `error` is the message, `status` and `code` sit beside it.
+    const body = JSON.parse(text);
+    return { status: body.status ?? response.status, code: body.code ?? 'error', message: body.error ?? text };
   } catch {
     return { status: response.status, code: 'error', message: text || response.statusText };
   }
