@@ -191,3 +191,89 @@ fn health_and_timeout_statements_agree_with_the_code() {
         );
     }
 }
+
+/// `kroki-web --help` prints the README's table: every variable with the same default.
+#[test]
+fn help_prints_every_readme_variable_with_its_default() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kroki-web"))
+        .arg("--help")
+        .env_clear()
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).expect("UTF-8 help");
+    let readme = include_str!("../README.md");
+    let rows: Vec<(&str, &str)> = readme
+        .lines()
+        .filter(|line| line.starts_with("| `") && line.split('|').count() == 5)
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let variable = cells[1].trim_matches('`');
+            let default = cells[2].trim_matches('`');
+            variable
+                .starts_with(|c: char| c.is_ascii_uppercase())
+                .then_some((variable, default))
+        })
+        .collect();
+    assert_eq!(rows.len(), SETTINGS.len());
+    for (variable, default) in rows {
+        let line = help
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(variable))
+            .unwrap_or_else(|| panic!("--help lacks {variable}"));
+        assert!(
+            line.contains(&format!("default {default} ")),
+            "--help gives {variable} another default than the README's `{default}`: {line}"
+        );
+    }
+}
+
+/// "A bad value stops start-up with a message naming the variable": each variable on its own,
+/// whether or not it is used.
+#[test]
+fn a_bad_value_stops_the_binary_naming_its_variable() {
+    for (env, variable) in [
+        (&[("RATE_LIMIT_BURST", "x")][..], "RATE_LIMIT_BURST"),
+        (
+            &[("RATE_LIMIT", "5/s"), ("RATE_LIMIT_BURST", "x")],
+            "RATE_LIMIT_BURST",
+        ),
+        (&[("WORKERS", "0")], "WORKERS"),
+        (&[("HEALTH_PROBE_TIMEOUT", "soon")], "HEALTH_PROBE_TIMEOUT"),
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kroki-web"))
+            .env_clear()
+            .env("PORT", "0")
+            .env("LISTEN_HOST", "127.0.0.1")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        // Bounded: a binary that accepted the value would serve forever.
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("the binary can be waited for") {
+                break Some(status);
+            }
+            if started.elapsed() > std::time::Duration::from_secs(10) {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert_eq!(
+            status.and_then(|s| s.code()),
+            Some(2),
+            "{env:?}: the binary did not stop with status 2"
+        );
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+            .expect("stderr is text");
+        assert!(
+            stderr.contains(&format!("invalid configuration: {variable}=")),
+            "{env:?}: {stderr}"
+        );
+    }
+}
