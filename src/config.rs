@@ -34,6 +34,8 @@ pub struct Config {
     pub health_cache_ttl: Duration,
     /// `HEALTH_SLOW_THRESHOLD`: a probe slower than this makes the verdict degraded.
     pub health_slow_threshold: Duration,
+    /// `HEALTH_PROBE_TIMEOUT`: a probe with no answer by then has failed (unhealthy).
+    pub health_probe_timeout: Duration,
     /// `CACHE_MAX_SIZE`: the render cache's byte budget (0 disables the cache).
     pub cache_max_size: u64,
     /// `CACHE_TTL`: how long a cached render may be served (`off`: until evicted).
@@ -92,13 +94,14 @@ pub const SETTINGS: &[Setting] = &[
     Setting { variable: "LISTEN_HOST", default: "0.0.0.0", meaning: "Address to listen on (`::` for IPv6)" },
     Setting { variable: "PORT", default: "8080", meaning: "Port to listen on" },
     Setting { variable: "KROKI_TIMEOUT", default: "35s", meaning: "Longest wait for one render from Kroki (Kroki's companions time out at 30 s); then 504" },
-    Setting { variable: "KROKI_CONNECT_TIMEOUT", default: "5s", meaning: "Longest wait to connect to Kroki; then 502" },
+    Setting { variable: "KROKI_CONNECT_TIMEOUT", default: "5s", meaning: "Longest wait to connect to Kroki; then 502 `kroki_unreachable`, as for a refused connection" },
     Setting { variable: "MAX_SOURCE_SIZE", default: "1MiB", meaning: "Largest diagram source accepted (decoded); larger gets 413 before Kroki is contacted" },
     Setting { variable: "MAX_RESPONSE_SIZE", default: "32MiB", meaning: "Largest image accepted from Kroki; larger gets 502" },
     Setting { variable: "MAX_URI_LENGTH", default: "16384", meaning: "Longest request target (path and query) served; longer gets 414" },
     Setting { variable: "KROKI_COMPANIONS", default: "mermaid,bpmn,excalidraw", meaning: "Companions deployed beside Kroki and probed by /health (`mermaid`, `bpmn`, `excalidraw`, `diagramsnet`, or `none`)" },
     Setting { variable: "HEALTH_CACHE_TTL", default: "5s", meaning: "How long one round of /health probes is reused" },
     Setting { variable: "HEALTH_SLOW_THRESHOLD", default: "3s", meaning: "A Kroki or companion probe slower than this makes /health degraded" },
+    Setting { variable: "HEALTH_PROBE_TIMEOUT", default: "10s", meaning: "A Kroki or companion probe with no answer by then has failed (unhealthy); between `HEALTH_SLOW_THRESHOLD` and this, degraded" },
     Setting { variable: "CACHE_MAX_SIZE", default: "128MiB", meaning: "Byte budget of the in-memory render cache; `0` disables it" },
     Setting { variable: "CACHE_TTL", default: "off", meaning: "How long a cached render may be served (`off`: until evicted to make room)" },
     Setting { variable: "RENDER_CONCURRENCY", default: "32", meaning: "Renders sent to Kroki at once; further cache misses wait (cache hits never do)" },
@@ -152,6 +155,7 @@ impl Config {
             health_cache_ttl: read("HEALTH_CACHE_TTL").parse_with("5s", parse_duration)?,
             health_slow_threshold: read("HEALTH_SLOW_THRESHOLD")
                 .parse_with("3s", parse_duration)?,
+            health_probe_timeout: read("HEALTH_PROBE_TIMEOUT").parse_with("10s", parse_duration)?,
             cache_max_size: read("CACHE_MAX_SIZE")
                 .parse_with("128MiB", |v| parse_size_or_zero(v).map(|n| n as u64))?,
             cache_ttl: read("CACHE_TTL").parse_with("off", |v| {
@@ -169,17 +173,15 @@ impl Config {
             })?,
             render_queue_timeout: read("RENDER_QUEUE_TIMEOUT").parse_with("10s", parse_duration)?,
             http_cache_max_age: read("HTTP_CACHE_MAX_AGE").parse_with("30d", parse_duration)?,
-            workers: read("WORKERS")
-                .parse_with("0", |v| {
-                    v.parse::<usize>().map_err(|_| "not a whole number".into())
-                })
-                .map(|workers| {
-                    if workers == 0 {
-                        default_workers()
-                    } else {
-                        workers
-                    }
+            workers: match read("WORKERS") {
+                Raw { value: None, .. } => default_workers(),
+                set => set.parse_with("", |v| {
+                    v.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=1024).contains(n))
+                        .ok_or_else(|| "a whole number of threads from 1 to 1024".into())
                 })?,
+            },
             shutdown_timeout: read("SHUTDOWN_TIMEOUT").parse_with("30s", parse_duration)?,
             client_request_timeout: read("CLIENT_REQUEST_TIMEOUT")
                 .parse_with("10s", parse_duration)?,
@@ -192,7 +194,15 @@ impl Config {
                 }
             })?,
             rate_limit: {
-                let burst = lookup("RATE_LIMIT_BURST").filter(|v| !v.trim().is_empty());
+                // Each variable on its own, so a bad burst is named even while the limit is off.
+                let burst = match read("RATE_LIMIT_BURST") {
+                    Raw { value: None, .. } => None,
+                    set => Some(set.parse_with("", |v| {
+                        v.parse::<std::num::NonZeroU32>()
+                            .map(|_| v.to_owned())
+                            .map_err(|_| "not a whole number above zero".into())
+                    })?),
+                };
                 read("RATE_LIMIT").parse_with("off", |v| {
                     if v.eq_ignore_ascii_case("off") {
                         Ok(None)
@@ -434,6 +444,44 @@ mod tests {
         assert!(config_none_companions());
     }
 
+    #[test]
+    fn each_variable_is_validated_on_its_own_and_named() {
+        // A bad burst is refused while the rate limit is off, and named when it is on.
+        for pairs in [
+            &[("RATE_LIMIT_BURST", "x")][..],
+            &[("RATE_LIMIT", "off"), ("RATE_LIMIT_BURST", "x")],
+            &[("RATE_LIMIT", "5/s"), ("RATE_LIMIT_BURST", "x")],
+        ] {
+            let error = config(pairs).expect_err("a bad RATE_LIMIT_BURST");
+            assert_eq!(error.variable, "RATE_LIMIT_BURST", "{pairs:?}");
+            assert!(error.to_string().contains("RATE_LIMIT_BURST"), "{error}");
+        }
+        // A bad rate with a good burst names the rate.
+        let error = config(&[("RATE_LIMIT", "5/week"), ("RATE_LIMIT_BURST", "3")]).unwrap_err();
+        assert_eq!(error.variable, "RATE_LIMIT");
+        // WORKERS=0 is refused, not read as "one per core"; unset is one per core.
+        assert_eq!(config(&[("WORKERS", "0")]).unwrap_err().variable, "WORKERS");
+        assert_eq!(config(&[]).unwrap().workers, default_workers());
+        assert_eq!(config(&[("WORKERS", " 1 ")]).unwrap().workers, 1);
+    }
+
+    #[test]
+    fn the_probe_timeout_is_its_own_setting() {
+        let config = config(&[
+            ("HEALTH_SLOW_THRESHOLD", "100ms"),
+            ("HEALTH_PROBE_TIMEOUT", "2s"),
+        ])
+        .unwrap();
+        assert_eq!(config.health_slow_threshold, Duration::from_millis(100));
+        assert_eq!(config.health_probe_timeout, Duration::from_secs(2));
+        assert_eq!(
+            super::Config::from_lookup(|_| None)
+                .unwrap()
+                .health_probe_timeout,
+            Duration::from_secs(10)
+        );
+    }
+
     fn config_none_companions() -> bool {
         config(&[("KROKI_COMPANIONS", "none")]).is_ok_and(|c| c.companions.is_empty())
     }
@@ -463,6 +511,19 @@ mod tests {
             ("KEEP_ALIVE", "0s"),
             ("PUBLIC_URL", "javascript:alert(1)"),
             ("PUBLIC_URL", "diagrams.example.test"),
+            ("WORKERS", "0"),
+            ("WORKERS", "many"),
+            ("RATE_LIMIT_BURST", "x"),
+            ("RATE_LIMIT_BURST", "0"),
+            ("HEALTH_PROBE_TIMEOUT", "0s"),
+            ("HEALTH_PROBE_TIMEOUT", "later"),
+            ("KROKI_CONNECT_TIMEOUT", "never"),
+            ("HEALTH_CACHE_TTL", "x"),
+            ("HEALTH_SLOW_THRESHOLD", "x"),
+            ("MAX_RESPONSE_SIZE", "0"),
+            ("RENDER_QUEUE_TIMEOUT", "x"),
+            ("HTTP_CACHE_MAX_AGE", "x"),
+            ("SHUTDOWN_TIMEOUT", "x"),
         ];
         for (variable, value) in cases {
             let error = config(&[(variable, value)]).expect_err(value);

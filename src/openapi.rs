@@ -27,6 +27,7 @@ use utoipa::{OpenApi, ToSchema};
         gateway::post_negotiated,
         gateway::post_root,
         operations::health,
+        operations::kroki_health,
         operations::liveness,
         operations::metrics,
         openapi_json,
@@ -124,12 +125,12 @@ fn add_kroki_compatible_responses(document: &mut Value) {
             "429",
             "Over RATE_LIMIT for this client address (`Retry-After`)",
         ),
-        ("502", "Kroki unreachable, failing or answering badly"),
+        ("502", "Kroki unreachable (connection refused, or none made within KROKI_CONNECT_TIMEOUT), failing or answering badly"),
         (
             "503",
             "A companion is down, or too many renders are waiting (`Retry-After`)",
         ),
-        ("504", "Kroki did not answer in time"),
+        ("504", "Kroki took the request but did not answer within KROKI_TIMEOUT"),
     ];
     let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
@@ -281,6 +282,7 @@ mod tests {
             "/",
             "/health",
             "/healthz",
+            "/v1/health",
             "/metrics",
             "/api/openapi.json",
         ] {
@@ -301,6 +303,7 @@ mod tests {
             "ApiErrorBody",
             "GenerateRequest",
             "HealthReport",
+            "KrokiHealth",
             "DiagramTypes",
             "KrokiErrorBody",
         ] {

@@ -78,6 +78,7 @@ impl Stack {
             ("SHUTDOWN_TIMEOUT", "1s".to_owned()),
             // A busy test machine must not turn a slow probe into a "degraded" verdict.
             ("HEALTH_SLOW_THRESHOLD", "10s".to_owned()),
+            ("HEALTH_PROBE_TIMEOUT", "20s".to_owned()),
         ]);
         let config = Config::from_lookup(|name| env.get(name).cloned()).expect("a valid config");
         let application = Application::build(config).expect("the app starts");

@@ -1,6 +1,8 @@
 //! `/health`: probes Kroki and each expected companion and gives a verdict, healthy, degraded or
-//! unhealthy, with response times. Kroki's own `/health` always says "pass" and checks no
-//! companion, so each companion is probed by rendering a tiny diagram of its type through Kroki.
+//! unhealthy, with response times. Kroki's own `/health` always says "pass" (it is static: it
+//! neither renders nor checks a companion), so Kroki is probed by asking its `/health` (for its
+//! version map) *and* rendering a tiny Graphviz diagram (drawn inside Kroki), and each companion
+//! by rendering a tiny diagram of its type through Kroki.
 //!
 //! One round of probes is shared for `HEALTH_CACHE_TTL`, and concurrent callers wait for the
 //! same round, so a flood of health requests never becomes a flood of renders.
@@ -35,10 +37,15 @@ impl Status {
     }
 }
 
+/// One check. `status`, `response_time_ms` and `message` are always present; `response_time_ms`
+/// is `null` when nothing was timed (the `service` check, and companions not probed because
+/// Kroki is down). `url` and `version` are given for `kroki` (and `version` for `service`),
+/// `diagram_types` for companions.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Check {
     pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Milliseconds the probe took; `null` when nothing was probed.
+    #[schema(required = true)]
     pub response_time_ms: Option<u64>,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,6 +64,20 @@ pub struct HealthReport {
     pub timestamp: String,
     pub status: Status,
     pub checks: BTreeMap<String, Check>,
+    /// Kroki's version map (the `version` object of its `/health`, keys as Kroki sent them),
+    /// from this round or, when Kroki did not answer, the last round it did; relayed by the
+    /// `application/health+json` answer.
+    #[serde(skip)]
+    pub kroki_versions: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
+}
+
+impl HealthReport {
+    /// Whether Kroki itself answers and renders (a companion down or slowness does not count).
+    pub fn kroki_passes(&self) -> bool {
+        self.checks
+            .get("kroki")
+            .is_some_and(|check| check.status != Status::Unhealthy)
+    }
 }
 
 pub struct HealthChecker {
@@ -76,8 +97,7 @@ impl HealthChecker {
             companions: config.companions.iter().copied().collect(),
             ttl: config.health_cache_ttl,
             slow: config.health_slow_threshold,
-            // A probe that has not answered within twice the slow threshold has failed.
-            probe_timeout: (config.health_slow_threshold * 2).min(config.kroki_timeout),
+            probe_timeout: config.health_probe_timeout,
             started: Instant::now(),
             latest: Mutex::new(None),
         }
@@ -91,7 +111,10 @@ impl HealthChecker {
                 return Arc::clone(report);
             }
         }
-        let report = Arc::new(self.probe().await);
+        let previous_versions = latest
+            .as_ref()
+            .and_then(|(_, report)| report.kroki_versions.clone());
+        let report = Arc::new(self.probe(previous_versions).await);
         *latest = Some((Instant::now(), Arc::clone(&report)));
         report
     }
@@ -104,7 +127,10 @@ impl HealthChecker {
             .and_then(|latest| latest.as_ref().map(|(_, report)| Arc::clone(report)))
     }
 
-    async fn probe(&self) -> HealthReport {
+    async fn probe(
+        &self,
+        previous_versions: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
+    ) -> HealthReport {
         let mut checks = BTreeMap::new();
         checks.insert(
             "service".to_owned(),
@@ -117,7 +143,8 @@ impl HealthChecker {
                 diagram_types: None,
             },
         );
-        let kroki = probes::kroki(&self.kroki, self.probe_timeout, self.slow).await;
+        let (kroki, versions) = probes::kroki(&self.kroki, self.probe_timeout, self.slow).await;
+        let kroki_versions = versions.map(Arc::new).or(previous_versions);
         let kroki_up = kroki.status != Status::Unhealthy;
         checks.insert("kroki".to_owned(), kroki);
         let companion_checks =
@@ -146,6 +173,7 @@ impl HealthChecker {
             timestamp: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
             status,
             checks,
+            kroki_versions,
         }
     }
 }

@@ -5,32 +5,58 @@ use crate::domain::{Companion, DiagramOptions, DiagramSource, OutputFormat, Rend
 use crate::kroki::KrokiClient;
 use std::time::{Duration, Instant};
 
-/// Kroki's own `/health`: proves the gateway answers, and reports its version.
-pub async fn kroki(client: &KrokiClient, timeout: Duration, slow: Duration) -> Check {
+/// Kroki itself: its own `/health` (which is static, but carries the version map) and, at the
+/// same time, a tiny Graphviz render, which Kroki draws in-process: a Kroki whose engines fail
+/// is unhealthy even though its `/health` says "pass". Returns the check and the version map.
+pub async fn kroki(
+    client: &KrokiClient,
+    timeout: Duration,
+    slow: Duration,
+) -> (Check, Option<serde_json::Map<String, serde_json::Value>>) {
     let started = Instant::now();
-    let result = client.info(timeout).await;
+    let render = graphviz_probe();
+    let (info, rendered) = futures_util::future::join(client.info(timeout), async {
+        match &render {
+            Some(request) => client.render_within(request, timeout).await.map(|_| ()),
+            None => Ok(()),
+        }
+    })
+    .await;
     let elapsed = started.elapsed();
-    let (status, message, version) = match result {
-        Ok(info) if elapsed > slow => (
+    let (status, message, version, versions) = match (info, rendered) {
+        (Err(error), _) => (Status::Unhealthy, error.to_string(), None, None),
+        (Ok(info), Err(error)) => (
+            Status::Unhealthy,
+            format!("Kroki answers /health but cannot render a Graphviz test diagram: {error}"),
+            info.version,
+            info.versions,
+        ),
+        (Ok(info), Ok(_)) if elapsed > slow => (
             Status::Degraded,
             format!(
-                "Kroki answered in {} ms, slower than the {} ms threshold",
+                "Kroki answered and rendered in {} ms, slower than the {} ms threshold",
                 elapsed.as_millis(),
                 slow.as_millis()
             ),
             info.version,
+            info.versions,
         ),
-        Ok(info) => (Status::Healthy, "Kroki is up".to_owned(), info.version),
-        Err(error) => (Status::Unhealthy, error.to_string(), None),
+        (Ok(info), Ok(_)) => (
+            Status::Healthy,
+            "Kroki is up and rendered a Graphviz test diagram".to_owned(),
+            info.version,
+            info.versions,
+        ),
     };
-    Check {
+    let check = Check {
         status,
         response_time_ms: Some(millis(elapsed)),
         message,
         url: Some(client.base_url().to_owned()),
         version,
         diagram_types: None,
-    }
+    };
+    (check, versions)
 }
 
 /// Renders a tiny diagram of the companion's type through Kroki.
@@ -81,6 +107,16 @@ pub fn not_probed(companion: Companion) -> Check {
         version: None,
         diagram_types: Some(companion.diagram_types().map(|kind| kind.name).collect()),
     }
+}
+
+/// `digraph { probe -> ok }` as SVG: Graphviz runs inside Kroki, no companion involved.
+fn graphviz_probe() -> Option<RenderRequest> {
+    Some(RenderRequest {
+        kind: crate::domain::request::parse_type("graphviz").ok()?,
+        format: OutputFormat::Svg,
+        source: DiagramSource::parse("digraph { probe -> ok }".to_owned(), usize::MAX).ok()?,
+        options: DiagramOptions::new(),
+    })
 }
 
 fn probe_request(companion: Companion) -> Option<RenderRequest> {

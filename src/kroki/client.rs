@@ -42,7 +42,11 @@ pub struct Rendered {
 /// What Kroki's own `/health` said, and how long it took.
 #[derive(Debug, Clone)]
 pub struct KrokiInfo {
+    /// Kroki's own version (`version.kroki.number`).
     pub version: Option<String>,
+    /// The raw `version` object of Kroki's answer, keys exactly as Kroki sent them (one per
+    /// diagram type, and `kroki`).
+    pub versions: Option<serde_json::Map<String, serde_json::Value>>,
     pub elapsed: Duration,
 }
 
@@ -165,15 +169,20 @@ impl KrokiClient {
                 message: error_message(&bytes),
             });
         }
-        let version = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|health| {
-                health
-                    .pointer("/version/kroki/number")
-                    .and_then(|number| number.as_str().map(str::to_owned))
+        let health = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
+        let version = health
+            .as_ref()
+            .and_then(|health| health.pointer("/version/kroki/number"))
+            .and_then(|number| number.as_str().map(str::to_owned));
+        let versions = health
+            .and_then(|mut health| health.get_mut("version").map(serde_json::Value::take))
+            .and_then(|versions| match versions {
+                serde_json::Value::Object(map) => Some(map),
+                _ => None,
             });
         Ok(KrokiInfo {
             version,
+            versions,
             elapsed: started.elapsed(),
         })
     }
@@ -218,14 +227,25 @@ impl KrokiClient {
         }
     }
 
+    /// A connection that could not be made, refused or never completed within
+    /// `KROKI_CONNECT_TIMEOUT`, is "unreachable" (502): only a Kroki that accepted the request
+    /// and then took too long is a timeout (504).
     fn transport_error(&self, error: &reqwest::Error, started: Instant) -> KrokiError {
-        if error.is_timeout() {
-            self.timeout_error(started)
-        } else if error.is_connect() {
+        if error.is_connect() {
+            let detail = if error.is_timeout() {
+                format!(
+                    "no connection within {:.1} s (KROKI_CONNECT_TIMEOUT)",
+                    started.elapsed().as_secs_f64()
+                )
+            } else {
+                error_chain(error)
+            };
             KrokiError::Unreachable {
                 url: self.base_url.clone(),
-                detail: error_chain(error),
+                detail,
             }
+        } else if error.is_timeout() {
+            self.timeout_error(started)
         } else {
             KrokiError::BrokenResponse {
                 detail: error_chain(error),

@@ -76,9 +76,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 413, description = "Source or body too large", body = ApiErrorBody),
         (status = 415, description = "Unsupported Content-Type", body = ApiErrorBody),
         (status = 429, description = "Over RATE_LIMIT for this client address (`Retry-After`)", body = ApiErrorBody),
-        (status = 502, description = "Kroki unreachable, failing or answering badly", body = ApiErrorBody),
+        (status = 502, description = "Kroki unreachable (connection refused, or none made within KROKI_CONNECT_TIMEOUT), failing or answering badly", body = ApiErrorBody),
         (status = 503, description = "A companion is down, or too many renders are waiting", body = ApiErrorBody),
-        (status = 504, description = "Kroki did not answer in time", body = ApiErrorBody),
+        (status = 504, description = "Kroki took the request but did not answer within KROKI_TIMEOUT", body = ApiErrorBody),
     )
 )]
 pub async fn generate(

@@ -200,7 +200,8 @@ pub async fn catch_panic(
 
 /// Paths never rate limited: probes, metrics scrapes and the editor's static files.
 fn is_exempt_from_rate_limit(path: &str) -> bool {
-    matches!(path, "/health" | "/healthz" | "/metrics") || path.starts_with("/static/")
+    matches!(path, "/health" | "/v1/health" | "/healthz" | "/metrics")
+        || path.starts_with("/static/")
 }
 
 /// With `RATE_LIMIT` set, answers 429 with `Retry-After` to a client address over its rate, in

@@ -4,6 +4,9 @@
 //!   does not block other requests or shutdown).
 //! * [`Fault::Slow`]: wait, then answer normally.
 //! * [`Fault::Status`]: answer with that status and Kroki's generic error body.
+//! * [`Fault::RenderStatus`]: the same, for renders only: `/health`, `/v1/health`, `/healthz`,
+//!   `/metrics` and the hello page answer normally, as a real Kroki does when its engines fail
+//!   (its `/health` is static).
 //! * [`Fault::ResetMidBody`]: `200` with the full `Content-Length`, half of the body, then the
 //!   connection is dropped.
 //! * [`Fault::OversizedBody`]: `200`, the right Content-Type, a `Content-Length` of that many bytes
@@ -32,6 +35,9 @@ pub enum Fault {
     Slow(Duration),
     /// Answer every request with this status and Kroki's error body (`Internal Server Error`).
     Status(u16),
+    /// As [`Fault::Status`] for every route but the informational ones (`/health`, `/v1/health`,
+    /// `/healthz`, `/metrics`, `/`), which keep answering normally.
+    RenderStatus(u16),
     /// Status 200 and full Content-Length, half of the body, then the connection is dropped.
     ResetMidBody,
     /// Status 200 with the right Content-Type and a body of this many bytes (streamed).
@@ -42,7 +48,7 @@ pub enum Fault {
 
 impl Fault {
     /// Parses the body of `PUT /_standin/fault`:
-    /// `{"fault":"none"|"hang"|"slow"|"status"|"reset"|"oversized", "delay_ms":N, "status":N,
+    /// `{"fault":"none"|"hang"|"slow"|"status"|"render_status"|"reset"|"oversized", "delay_ms":N, "status":N,
     /// "bytes":N, "chunked":bool}` (`chunked`, for `oversized` only, defaults to false).
     pub fn from_control(body: &Value) -> Result<Fault, String> {
         let name = body
@@ -58,10 +64,14 @@ impl Fault {
             "none" => Ok(Fault::None),
             "hang" => Ok(Fault::Hang),
             "slow" => Ok(Fault::Slow(Duration::from_millis(number("delay_ms")?))),
-            "status" => {
+            "status" | "render_status" => {
                 let status = number("status")?;
                 match u16::try_from(status) {
-                    Ok(s) if (100..=999).contains(&s) => Ok(Fault::Status(s)),
+                    Ok(s) if (100..=999).contains(&s) => Ok(if name == "status" {
+                        Fault::Status(s)
+                    } else {
+                        Fault::RenderStatus(s)
+                    }),
                     _ => Err(format!("status {status} is not an HTTP status code")),
                 }
             }
@@ -75,7 +85,7 @@ impl Fault {
                 }
             }
             other => Err(format!(
-                "unknown fault \"{other}\": use none, hang, slow, status, reset or oversized"
+                "unknown fault \"{other}\": use none, hang, slow, status, render_status, reset or oversized"
             )),
         }
     }
@@ -87,6 +97,7 @@ impl Fault {
             Fault::Hang => json!({"fault": "hang"}),
             Fault::Slow(d) => json!({"fault": "slow", "delay_ms": d.as_millis()}),
             Fault::Status(s) => json!({"fault": "status", "status": s}),
+            Fault::RenderStatus(s) => json!({"fault": "render_status", "status": s}),
             Fault::ResetMidBody => json!({"fault": "reset"}),
             Fault::OversizedBody(n) => json!({"fault": "oversized", "bytes": n}),
             Fault::OversizedChunked(n) => {
@@ -180,6 +191,7 @@ mod tests {
             Fault::Hang,
             Fault::Slow(Duration::from_millis(250)),
             Fault::Status(503),
+            Fault::RenderStatus(500),
             Fault::ResetMidBody,
             Fault::OversizedBody(1 << 20),
             Fault::OversizedChunked(1 << 20),
@@ -194,6 +206,7 @@ mod tests {
         assert!(Fault::from_control(&json!({"fault": "explode"})).is_err());
         assert!(Fault::from_control(&json!({"fault": "slow"})).is_err());
         assert!(Fault::from_control(&json!({"fault": "status", "status": 70000})).is_err());
+        assert!(Fault::from_control(&json!({"fault": "render_status"})).is_err());
         assert!(Fault::from_control(&json!({"fault": "oversized", "bytes": -1})).is_err());
         assert!(
             Fault::from_control(&json!({"fault": "oversized", "bytes": 1, "chunked": 1})).is_err()

@@ -1,7 +1,7 @@
 //! A stand-in for the Kroki diagram server (github.com/yuzutech/kroki, version 0.32.1) that speaks
 //! Kroki's HTTP protocol faithfully, for tests and benchmarks where real Kroki cannot run.
 //!
-//! It follows `shared/kroki-protocol.md`: the same routes, the same type × format matrix, the same
+//! It follows `docs/kroki-protocol.md`: the same routes, the same type × format matrix, the same
 //! decoding of GET sources, the same option precedence, the same status codes, error messages and
 //! `Accept`-dependent error bodies, the same caching and CORS headers. What it does **not** do is
 //! draw diagrams: every picture is a deterministic rendering of the source *text* in a real file

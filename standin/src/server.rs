@@ -240,6 +240,14 @@ async fn kroki(req: &HttpRequest, payload: web::Payload, state: &Shared) -> Http
     match fault {
         Fault::Hang => tokio::time::sleep(faults::HANG).await,
         Fault::Slow(delay) => tokio::time::sleep(delay).await,
+        Fault::RenderStatus(status) if !is_informational(&ctx) => {
+            let status = if StatusCode::from_u16(status).is_ok() {
+                status
+            } else {
+                500
+            };
+            return respond(Reply::Error(KrokiError::with_status(status)), &ctx);
+        }
         Fault::Status(status) => {
             let status = if StatusCode::from_u16(status).is_ok() {
                 status
@@ -249,6 +257,7 @@ async fn kroki(req: &HttpRequest, payload: web::Payload, state: &Shared) -> Http
             return respond(Reply::Error(KrokiError::with_status(status)), &ctx);
         }
         Fault::None
+        | Fault::RenderStatus(_)
         | Fault::ResetMidBody
         | Fault::OversizedBody(_)
         | Fault::OversizedChunked(_) => {}
@@ -279,6 +288,15 @@ async fn kroki(req: &HttpRequest, payload: web::Payload, state: &Shared) -> Http
         }
         _ => respond(reply, &ctx),
     }
+}
+
+/// `/`, `/health`, `/v1/health`, `/healthz` and `/metrics`: the routes that involve no engine.
+fn is_informational(ctx: &Ctx) -> bool {
+    let segs: Vec<&str> = ctx.segments.iter().map(String::as_str).collect();
+    matches!(
+        segs.as_slice(),
+        [] | ["health" | "healthz" | "metrics"] | ["v1", "health"]
+    )
 }
 
 async fn route(ctx: &Ctx, body: &[u8], state: &Shared) -> Reply {

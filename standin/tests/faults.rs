@@ -69,6 +69,59 @@ async fn status_fault_applies_to_every_kroki_route() {
 }
 
 #[tokio::test]
+async fn render_status_fault_fails_renders_and_keeps_the_informational_routes() {
+    let kroki = StandIn::start().await.unwrap();
+    let c = client();
+    kroki.set_fault(Fault::RenderStatus(500));
+    let render = c
+        .post(format!("{}/graphviz/svg", kroki.url()))
+        .header(ACCEPT, "application/json")
+        .body(DOT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(render.status(), 500);
+    let v: Value = render.json().await.unwrap();
+    assert_eq!(v["error"]["message"], "Internal Server Error");
+    let get = c
+        .get(format!("{}/graphviz/svg/{}", kroki.url(), encode(DOT)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), 500);
+    for path in ["/health", "/v1/health", "/healthz", "/metrics", "/"] {
+        let resp = c
+            .get(format!("{}{path}", kroki.url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+    }
+    let health: Value = c
+        .get(format!("{}/health", kroki.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "pass");
+    // Its control form round-trips through the HTTP control endpoint.
+    let fault: Value = c
+        .get(format!("{}/_standin/fault", kroki.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        fault,
+        serde_json::json!({"fault": "render_status", "status": 500})
+    );
+}
+
+#[tokio::test]
 async fn slow_fault_delays_then_answers() {
     let kroki = StandIn::start().await.unwrap();
     kroki.set_fault(Fault::Slow(Duration::from_millis(400)));

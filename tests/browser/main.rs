@@ -10,6 +10,7 @@
 mod accessibility;
 mod editor;
 mod harness;
+mod health_page;
 mod no_javascript;
 mod output;
 mod persistence;
