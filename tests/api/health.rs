@@ -393,7 +393,7 @@ async fn a_connect_that_never_completes_is_unreachable_502() {
         .await;
     let error = api_error(response, 502, "kroki_unreachable").await;
     assert!(
-        error["message"]
+        error["error"]
             .as_str()
             .unwrap()
             .contains("KROKI_CONNECT_TIMEOUT"),

@@ -115,6 +115,16 @@ impl TestApp {
             .collect()
     }
 
+    /// The renders the tests' own requests caused: `renders()` without the health probe's
+    /// Graphviz diagram, which a page or `/health` may send at any time.
+    pub fn diagram_renders(&self) -> Vec<RecordedRequest> {
+        let probe = HEALTH_PROBE_SOURCE.as_bytes();
+        self.renders()
+            .into_iter()
+            .filter(|request| !request.body.windows(probe.len()).any(|part| part == probe))
+            .collect()
+    }
+
     pub fn last_render(&self) -> RecordedRequest {
         self.renders()
             .pop()
@@ -153,3 +163,6 @@ pub async fn api_error(response: reqwest::Response, status: u16, code: &str) -> 
     );
     body
 }
+
+/// The source of the diagram `/health` renders to prove Kroki can (src/health/probes.rs).
+pub const HEALTH_PROBE_SOURCE: &str = "digraph { probe -> ok }";

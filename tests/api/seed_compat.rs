@@ -70,7 +70,7 @@ async fn the_seeds_form_post_renders_the_editor_page_with_the_diagram() {
     assert_eq!(content_type(&image), "image/svg+xml");
     assert!(image.text().await.unwrap().contains("<svg"));
     let graphviz_renders = app
-        .renders()
+        .diagram_renders()
         .iter()
         .filter(|request| request.path == "/graphviz/svg")
         .count();
@@ -179,7 +179,10 @@ async fn a_form_post_that_cannot_render_shows_the_error_with_its_status() {
     let html = response.text().await.unwrap();
     assert!(html.contains("Unsupported diagram type: visio"), "{html}");
     assert!(html.contains("hello seed"), "the source is kept: {html}");
-    assert!(app.renders().iter().all(|r| r.path != "/graphviz/svg"));
+    assert!(app
+        .diagram_renders()
+        .iter()
+        .all(|r| r.path != "/graphviz/svg"));
 }
 
 #[tokio::test]
