@@ -210,15 +210,28 @@ impl KrokiClient {
                     return Err(self.timeout_error(started));
                 }
                 Err(error) => {
+                    tracing::warn!(
+                        kroki = %self.base_url,
+                        detail = %error_chain(&error),
+                        request_id = %crate::request_id::current().unwrap_or_default(),
+                        "Kroki's answer broke off"
+                    );
                     return Err(KrokiError::BrokenResponse {
                         detail: error_chain(&error),
-                    })
+                    });
                 }
             }
         }
     }
 
     fn transport_error(&self, error: &reqwest::Error, started: Instant) -> KrokiError {
+        // The address and the OS error go to the log only: the error's message reaches browsers.
+        tracing::warn!(
+            kroki = %self.base_url,
+            detail = %error_chain(error),
+            request_id = %crate::request_id::current().unwrap_or_default(),
+            "Kroki request failed"
+        );
         if error.is_timeout() {
             self.timeout_error(started)
         } else if error.is_connect() {

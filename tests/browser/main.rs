@@ -14,3 +14,4 @@ mod no_javascript;
 mod output;
 mod persistence;
 mod security;
+mod work;

@@ -305,3 +305,54 @@ async fn the_form_works_in_a_browser_without_javascript() {
     })
     .await;
 }
+
+/// Issue 14, defect 3: `GET /` without JavaScript shows the default example drawn, as docs/ui.md says.
+#[tokio::test]
+async fn the_bare_editor_shows_the_default_example_drawn() {
+    let app = spawn_app().await;
+    let (status, html) = page(&app, &[]).await;
+    assert_eq!(status, 200);
+    let example = kroki_web::domain::examples::example("plantuml").unwrap_or_default();
+    assert!(
+        html.contains(&format!(
+            "<img id=\"diagram\" src=\"/plantuml/svg/{}\"",
+            encode(example)
+        )),
+        "no drawn example in the bare page: {}",
+        html.split("id=\"preview\"")
+            .nth(1)
+            .unwrap_or_default()
+            .chars()
+            .take(300)
+            .collect::<String>()
+    );
+    assert!(!html.contains("Write a diagram on the left"));
+    let image = app
+        .http
+        .get(app.url(&format!("/plantuml/svg/{}", encode(example))))
+        .send()
+        .await
+        .expect("the image answers");
+    assert_eq!(image.status(), 200, "the example's image renders");
+}
+
+/// Issue 14, defect 4: pages never show Kroki's internal address or the OS error; they give the
+/// request id, and do not ask to fix a source that is not at fault.
+#[tokio::test]
+async fn a_kroki_outage_page_hides_internal_addresses_and_blames_no_source() {
+    let app = spawn_app().await;
+    app.kroki.stop().await;
+    let (status, html) = page(&app, &[("type", "graphviz"), ("source", "digraph { a }")]).await;
+    assert_eq!(status, 502);
+    let kroki = app.kroki.url();
+    assert!(
+        !html.contains(&kroki),
+        "the page names Kroki's address {kroki}"
+    );
+    assert!(!html.contains("os error"), "the page shows an OS error");
+    assert!(html.contains("request id "), "no request id on the page");
+    assert!(
+        !html.contains("Fix the source"),
+        "the source is blamed for an outage"
+    );
+}
