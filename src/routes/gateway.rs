@@ -4,8 +4,8 @@
 //! Kroki's decoding rules, option sources, format negotiation, CORS and error bodies.
 
 use super::extract::{
-    add_header_options, add_query_options, body_text, is_json, negotiate_format, query_pairs,
-    read_body,
+    add_header_options, add_query_options, body_text, is_json, media_type, negotiate_format,
+    query_pairs, read_body,
 };
 use super::responses::{
     diagram_response, etag_matches, immutable_cache_control, not_modified, Disposition,
@@ -239,8 +239,9 @@ async fn post_diagram(
     render(&request, &state, kind, format, source, options).await
 }
 
-/// `POST /`: always JSON (Kroki does not look at the Content-Type), checked in Kroki's order.
-/// Kroki's JSON POST: type, format and source in the body (any Content-Type).
+/// `POST /`: Kroki's JSON POST, type, format and source in the body, checked in Kroki's order
+/// whatever the Content-Type (as Kroki does) except one: a urlencoded form is the editor's (or
+/// kroki-flask-generator's) form, answered with the editor page (`is_form_post`).
 #[utoipa::path(
     post,
     path = "/",
@@ -256,6 +257,10 @@ pub async fn post_root(
     let body = read_body(payload, request.headers(), &state.config)
         .await
         .map_err(fail)?;
+    if is_form_post(request.headers(), &body) {
+        let pairs = editor_fields(&body);
+        return Ok(super::editor::editor_page(&request, &state, &pairs).await);
+    }
     if body_text(&body).trim().is_empty() {
         return Err(fail(empty_body()));
     }
@@ -279,6 +284,49 @@ pub async fn post_root(
     let source =
         DiagramSource::parse(source, state.config.max_source_size).map_err(|e| fail(e.into()))?;
     render(&request, &state, kind, format, source, options).await
+}
+
+fn is_form(headers: &header::HeaderMap) -> bool {
+    media_type(headers).as_deref() == Some("application/x-www-form-urlencoded")
+}
+
+/// The editor's form posted (`type`, `format`, `theme`, `background`, `options`, `source`), or
+/// kroki-flask-generator's (`diagram_type`, `output_format`, `diagram_theme`,
+/// `background_color`, `diagram_source`): answered with the editor page, the diagram or its
+/// error, as `GET /?…` answers the same fields but without the URI's length limit. The body
+/// limit (6 × MAX_SOURCE_SIZE + 64 KiB) holds the worst encoding of a source at the limit: a
+/// browser sends each textarea line end as `%0D%0A`, six bytes for one.
+///
+/// A urlencoded body that is a JSON object stays Kroki's: `curl -d '{…}'` labels JSON so.
+fn is_form_post(headers: &header::HeaderMap, body: &[u8]) -> bool {
+    is_form(headers)
+        && body
+            .iter()
+            .find(|byte| !byte.is_ascii_whitespace())
+            .is_some_and(|first| *first != b'{')
+}
+
+/// The form's fields under the editor's names: the seed's names are renamed, and its theme
+/// names for the engine's own look (`default`, `light`, its form's preselected value) become
+/// the editor's empty "Default" choice.
+pub fn editor_fields(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body)
+        .map(|(key, value)| {
+            let editor_name = match key.as_ref() {
+                "diagram_type" => "type",
+                "output_format" => "format",
+                "diagram_theme" => "theme",
+                "background_color" => "background",
+                "diagram_source" => "source",
+                other => return (other.to_owned(), value.into_owned()),
+            };
+            let value = match (editor_name, value.trim()) {
+                ("theme", "default" | "light") => String::new(),
+                _ => value.into_owned(),
+            };
+            (editor_name.to_owned(), value)
+        })
+        .collect()
 }
 
 /// Renders and answers. GET URLs are content-addressed: a matching `If-None-Match` gets 304
@@ -436,4 +484,49 @@ async fn cors(
         );
     }
     Ok(response.map_into_left_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderMap, HeaderName};
+
+    fn form_headers() -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            HeaderName::from_static("content-type"),
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        headers
+    }
+
+    #[test]
+    fn only_urlencoded_bodies_that_are_not_json_are_form_posts() {
+        assert!(is_form_post(&form_headers(), b"type=dot&source=a"));
+        assert!(!is_form_post(
+            &form_headers(),
+            b" \n{\"diagram_type\":\"dot\"}"
+        ));
+        assert!(!is_form_post(&form_headers(), b""));
+        assert!(!is_form_post(&HeaderMap::new(), b"type=dot&source=a"));
+    }
+
+    #[test]
+    fn the_seeds_field_names_become_the_editors() {
+        let fields = editor_fields(
+            b"diagram_type=mermaid&output_format=svg&diagram_theme=light&background_color=white&diagram_source=graph+TD%0D%0AA&theme=x",
+        );
+        let expected: Vec<(String, String)> = [
+            ("type", "mermaid"),
+            ("format", "svg"),
+            ("theme", ""),
+            ("background", "white"),
+            ("source", "graph TD\r\nA"),
+            ("theme", "x"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        assert_eq!(fields, expected);
+    }
 }

@@ -104,8 +104,18 @@ struct Links {
 }
 
 pub async fn home(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let limit = state.config.max_source_size;
     let pairs = query_pairs(request.query_string());
+    editor_page(&request, &state, &pairs).await
+}
+
+/// The editor for one form state, given as name/value pairs: the GET query of `/`, or the
+/// fields of a urlencoded `POST /` (which has no length limit but the body's).
+pub async fn editor_page(
+    request: &HttpRequest,
+    state: &web::Data<AppState>,
+    pairs: &[(String, String)],
+) -> HttpResponse {
+    let limit = state.config.max_source_size;
     let import_url = pairs
         .iter()
         .find(|(key, _)| key == "import")
@@ -119,12 +129,12 @@ pub async fn home(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
                 (EditorForm::fresh(), None)
             }
         },
-        None => EditorForm::from_query(&pairs, limit),
+        None => EditorForm::from_query(pairs, limit),
     };
-    let outages = outages(&state).await;
+    let outages = outages(state).await;
     let mut diagram = None;
     if form.render && error.is_none() {
-        match render(&state, &form).await {
+        match render(state, &form).await {
             Ok(rendered) => diagram = Some(rendered),
             Err(failure) => error = Some(failure),
         }
@@ -133,7 +143,7 @@ pub async fn home(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
         .as_ref()
         .or(import_error.as_ref())
         .map_or(StatusCode::OK, AppError::status);
-    let base = base_url(&request);
+    let base = base_url(request);
     let gateway_path = gateway_path(&form);
     let result = match (&error, diagram) {
         (Some(failure), _) => ResultView::Error(error_view(failure, &form.source)),
