@@ -89,6 +89,7 @@ async fn large_diagrams_get_links_that_work() {
             curl.starts_with("curl ") && curl.contains(&page.url("/plantuml/svg")),
             "{curl}"
         );
+        page.js("window.scrollTo({ top: document.querySelector('.share-card').getBoundingClientRect().top + scrollY - 16, behavior: 'instant' })").await;
         page.screenshot("large-diagram-links").await;
         assert_accessible(&page, "the large diagram's links").await;
 
