@@ -377,6 +377,31 @@ async fn on_a_phone_the_diagram_is_a_tap_away() {
         page.wait_js("the diagram tab after Render", "return document.querySelector('.workspace').dataset.pane === 'diagram'").await;
         let widths = page.js("return [document.documentElement.scrollWidth, innerWidth]").await;
         assert!(widths[0].as_i64() <= widths[1].as_i64(), "{widths}");
+        page.click("#theme-toggle").await;
+        page.screenshot("phone-diagram-tab-dark").await;
+        assert_accessible(&page, "the phone's diagram tab, dark").await;
+    })
+    .await;
+}
+
+/// Defect 4: Copy PNG says the PNG render failed (Kroki down) rather than blaming the browser.
+#[tokio::test]
+async fn copy_png_tells_a_failed_render_from_a_refused_copy() {
+    browser_test("copy_png_tells_a_failed_render_from_a_refused_copy", |page| async move {
+        page.open_editor("/").await;
+        page.wait_for_image().await;
+        page.app.kroki.stop().await;
+        page.click("#copy-png").await;
+        let said = page
+            .wait_js(
+                "Copy PNG's answer",
+                "const t = document.querySelector('#action-status').textContent; return /PNG|browser/.test(t) ? t : ''",
+            )
+            .await;
+        let said = said.as_str().unwrap_or_default();
+        assert!(said.contains("The PNG could not be rendered (502 kroki_unreachable)"), "{said}");
+        assert!(!said.contains("browser refused"), "{said}");
+        assert!(!said.contains(&page.app.kroki.url()), "{said}");
     })
     .await;
 }
