@@ -63,9 +63,12 @@ impl ApiError {
             AppError::Kroki(KrokiError::Timeout { seconds, .. }) => format!(
                 "Request timeout - Kroki service is taking too long (no answer within {seconds:.1} s)"
             ),
-            AppError::Kroki(KrokiError::Unreachable { url, detail }) => {
-                format!("Connection error - Cannot reach Kroki service at {url} ({detail})")
-            }
+            // Kroki's address and the OS error stay in the log (client.rs): clients get the
+            // request id to find them.
+            AppError::Kroki(KrokiError::Unreachable { .. }) => format!(
+                "Connection error - Cannot reach Kroki service{}",
+                crate::kroki::logged_under()
+            ),
             AppError::Kroki(KrokiError::Upstream { status, message }) => format!(
                 "Kroki service error - Please try again later (Kroki answered {status}: {message})"
             ),

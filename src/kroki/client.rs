@@ -219,9 +219,15 @@ impl KrokiClient {
                     return Err(self.timeout_error(started));
                 }
                 Err(error) => {
+                    tracing::warn!(
+                        kroki = %self.base_url,
+                        detail = %error_chain(&error),
+                        request_id = %crate::request_id::current().unwrap_or_default(),
+                        "Kroki's answer broke off"
+                    );
                     return Err(KrokiError::BrokenResponse {
                         detail: error_chain(&error),
-                    })
+                    });
                 }
             }
         }
@@ -231,6 +237,13 @@ impl KrokiClient {
     /// `KROKI_CONNECT_TIMEOUT`, is "unreachable" (502): only a Kroki that accepted the request
     /// and then took too long is a timeout (504).
     fn transport_error(&self, error: &reqwest::Error, started: Instant) -> KrokiError {
+        // The address and the OS error go to the log only: the error's message reaches browsers.
+        tracing::warn!(
+            kroki = %self.base_url,
+            detail = %error_chain(error),
+            request_id = %crate::request_id::current().unwrap_or_default(),
+            "Kroki request failed"
+        );
         if error.is_connect() {
             let detail = if error.is_timeout() {
                 format!(

@@ -16,15 +16,21 @@ pub enum KrokiError {
         companion: Companion,
         message: String,
     },
-    #[error("Kroki at {url} is unreachable: {detail}")]
+    /// The messages of the transport failures name neither Kroki's address nor the OS error:
+    /// they reach browsers. The details are logged where the error is made (`client.rs`), under
+    /// the request id the message gives.
+    #[error(
+        "Kroki is not answering, so diagrams cannot be rendered right now{}.",
+        logged_under()
+    )]
     Unreachable { url: String, detail: String },
-    #[error("Kroki at {url} did not answer within {seconds:.1} s.")]
+    #[error("Kroki did not answer within {seconds:.1} s{}.", logged_under())]
     Timeout { url: String, seconds: f64 },
     #[error("Kroki failed with status {status}: {message}")]
     Upstream { status: u16, message: String },
     #[error("Kroki's answer is larger than the limit of {limit} bytes.")]
     ResponseTooLarge { limit: usize },
-    #[error("Kroki's answer was broken off or empty: {detail}")]
+    #[error("Kroki's answer was broken off or empty{}.", logged_under())]
     BrokenResponse { detail: String },
 }
 
@@ -54,6 +60,14 @@ impl KrokiError {
             KrokiError::BrokenResponse { .. } => "kroki_broken_response",
         }
     }
+}
+
+/// ` (request id …; the details are in the server's log)` within a request, else nothing.
+pub fn logged_under() -> String {
+    crate::request_id::current()
+        .filter(|id| !id.is_empty())
+        .map(|id| format!(" (request id {id}; the details are in the server's log)"))
+        .unwrap_or_default()
 }
 
 pub fn affected_types(companion: Companion) -> String {

@@ -5,4 +5,4 @@ mod client;
 mod error;
 
 pub use client::{KrokiClient, KrokiInfo, Rendered};
-pub use error::{affected_types, KrokiError};
+pub use error::{affected_types, logged_under, KrokiError};

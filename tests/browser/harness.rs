@@ -447,6 +447,30 @@ impl Page {
             .expect("typing");
     }
 
+    /// Replaces the source by pasting `text` (select all, then a paste event), for sources too
+    /// long to type.
+    pub async fn paste_source(&self, text: &str) {
+        let editor = self.find(".cm-content").await;
+        editor.click().await.expect("the editor takes focus");
+        let select_all = format!(
+            "{}a{}",
+            char::from(fantoccini::key::Key::Control),
+            char::from(fantoccini::key::Key::Null)
+        );
+        editor.send_keys(&select_all).await.expect("select all");
+        self.client
+            .execute(
+                "const content = document.querySelector('.cm-content');
+                 const data = new DataTransfer();
+                 data.setData('text/plain', arguments[0]);
+                 content.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+                 return true;",
+                vec![Value::String(text.to_owned())],
+            )
+            .await
+            .expect("pasting");
+    }
+
     pub async fn press_render_shortcut(&self) {
         let editor = self.find(".cm-content").await;
         let chord = format!(

@@ -15,3 +15,4 @@ mod no_javascript;
 mod output;
 mod persistence;
 mod security;
+mod work;

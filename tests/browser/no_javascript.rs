@@ -291,7 +291,9 @@ async fn the_form_works_in_a_browser_without_javascript() {
         source.clear().await.expect("clearing the source");
         source.send_keys("digraph {\n  no_js -> works\n}").await.expect("typing");
         page.click("#render-button").await;
-        page.wait_js("the rendered page", "return location.search.includes('type=graphviz') && document.querySelector('#diagram') && document.querySelector('#diagram').complete && document.querySelector('#diagram').naturalWidth > 0").await;
+        page.wait_js("the rendered page", "return document.querySelector('#diagram') && document.querySelector('#diagram').src.includes('/graphviz/svg/') && document.querySelector('#diagram').complete && document.querySelector('#diagram').naturalWidth > 0").await;
+        // The form posts (any size of source); the bookmarkable GET link is in the Share field.
+        assert!(page.value("#share-link").await.contains("/?type=graphviz&format=svg&src="));
         assert_eq!(page.value("textarea#source").await, "digraph {\n  no_js -> works\n}");
         page.screenshot("no-javascript").await;
 
@@ -302,6 +304,105 @@ async fn the_form_works_in_a_browser_without_javascript() {
         page.wait_js("the error page", "return !!document.querySelector('#error-panel .error-box')").await;
         assert!(page.text("#error-panel").await.contains("syntax error in line 2"));
         page.screenshot("no-javascript-error").await;
+    })
+    .await;
+}
+
+/// Issue 14, defect 3: `GET /` without JavaScript shows the default example drawn, as docs/ui.md says.
+#[tokio::test]
+async fn the_bare_editor_shows_the_default_example_drawn() {
+    let app = spawn_app().await;
+    let (status, html) = page(&app, &[]).await;
+    assert_eq!(status, 200);
+    let example = kroki_web::domain::examples::example("plantuml").unwrap_or_default();
+    assert!(
+        html.contains(&format!(
+            "<img id=\"diagram\" src=\"/plantuml/svg/{}\"",
+            encode(example)
+        )),
+        "no drawn example in the bare page: {}",
+        html.split("id=\"preview\"")
+            .nth(1)
+            .unwrap_or_default()
+            .chars()
+            .take(300)
+            .collect::<String>()
+    );
+    assert!(!html.contains("Write a diagram on the left"));
+    let image = app
+        .http
+        .get(app.url(&format!("/plantuml/svg/{}", encode(example))))
+        .send()
+        .await
+        .expect("the image answers");
+    assert_eq!(image.status(), 200, "the example's image renders");
+}
+
+/// Issue 14, defect 4: pages never show Kroki's internal address or the OS error; they give the
+/// request id, and do not ask to fix a source that is not at fault.
+#[tokio::test]
+async fn a_kroki_outage_page_hides_internal_addresses_and_blames_no_source() {
+    let app = spawn_app().await;
+    app.kroki.stop().await;
+    let (status, html) = page(&app, &[("type", "graphviz"), ("source", "digraph { a }")]).await;
+    assert_eq!(status, 502);
+    let kroki = app.kroki.url();
+    assert!(
+        !html.contains(&kroki),
+        "the page names Kroki's address {kroki}"
+    );
+    assert!(!html.contains("os error"), "the page shows an OS error");
+    assert!(html.contains("request id "), "no request id on the page");
+    assert!(
+        !html.contains("Fix the source"),
+        "the source is blamed for an outage"
+    );
+}
+
+/// Issue 14, defect 2: without JavaScript a 40 KB source (its GET query far over
+/// MAX_URI_LENGTH) renders: the form posts, and no link that cannot work is handed out.
+#[tokio::test]
+async fn a_large_source_renders_without_javascript() {
+    let options = Options {
+        javascript: false,
+        ..Options::default()
+    };
+    browser_test_with("a_large_source_renders_without_javascript", options, |page| async move {
+        page.open("/").await;
+        let mut source = String::from("digraph {\n");
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        while source.len() < 40_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            source.push_str(&format!("  n{:016x} -> m{:016x}\n", state, state.rotate_left(17)));
+        }
+        source.push('}');
+        page.select("#type", "graphviz").await;
+        // Typing 40 KB key by key takes minutes: the value is set, as a paste would.
+        page.client
+            .execute(
+                "document.querySelector('textarea#source').value = arguments[0]; return true;",
+                vec![json!(source)],
+            )
+            .await
+            .expect("the source is set");
+        page.click("#render-button").await;
+        page.wait_js(
+            "the large diagram",
+            "const img = document.querySelector('#diagram'); return img && img.complete && img.naturalWidth > 0 && img.src.startsWith('data:')",
+        )
+        .await;
+        assert_eq!(page.value("textarea#source").await.len(), source.len(), "the form lost the source");
+        assert_eq!(page.value("#share-link").await, "", "a share link that cannot work");
+        assert_eq!(page.value("#image-url").await, "", "an image URL that cannot work");
+        assert!(page.text("#link-note").await.contains("too large"));
+        assert!(page.value("#curl-command").await.starts_with("curl "));
+        assert!(
+            page.app.render_sources().iter().any(|body| body.len() > 40_000),
+            "the large source never reached Kroki"
+        );
+        page.screenshot("no-javascript-large").await;
     })
     .await;
 }

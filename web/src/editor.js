@@ -4,15 +4,14 @@
 import { createSourceEditor } from './source-editor.js';
 import { Preview } from './preview.js';
 import { RenderScheduler } from './render.js';
-import { errorLine } from './errors.js';
-import { History } from './history.js';
-import { encodeSource, imagePath, sharePath, snippets } from './share.js';
+import { apiError, errorLine } from './errors.js';
+import { History, isReplacement } from './history.js';
+import { curlCommand, decodeSource, encodeSource, fragmentState, imagePath, shareLink, snippets } from './share.js';
+import { Layout } from './layout.js';
 import { canCopyImages, copyPng, copyText, rasterize } from './clipboard.js';
 import { OptionsError, diagramOptions } from './options.js';
 
 const $ = (id) => document.getElementById(id);
-/** Share links longer than this stay out of the address bar (the server caps request targets). */
-const MAX_ADDRESS_LENGTH = 8000;
 
 async function loadData(url) {
   const response = await fetch(url);
@@ -24,6 +23,9 @@ async function loadData(url) {
   }
   return data;
 }
+
+/** A render that failed on the server's side, told apart from the browser refusing a copy. */
+class RenderFailure extends Error {}
 
 function newId() {
   return crypto.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
@@ -66,6 +68,9 @@ function start() {
   let linkToken = 0;
   let linksReady = Promise.resolve();
   let errorKey = '';
+  /** The longest request target the server serves (MAX_URI_LENGTH): longer links cannot work. */
+  const maxUri = Number(form.dataset.maxUri) || 16384;
+  let lastText = null;
 
   const kindOf = (name) => data?.byName.get(name) ?? null;
   const titleOfType = (name) => kindOf(name)?.title ?? name;
@@ -73,10 +78,26 @@ function start() {
   const editor = createSourceEditor($('source'), {
     nonce,
     onChange: () => {
-      if (fields.live.checked) scheduler.schedule();
+      const text = editor.text;
+      // A source replaced wholesale is another diagram: it gets its own history entry.
+      if (lastText !== null && isReplacement(lastText, text)) docId = newId();
+      lastText = text;
+      changed();
     },
     onRenderNow: () => scheduler.schedule({ now: true, force: true }),
   });
+
+  lastText = editor.text;
+
+  /** An edit: render it (live preview), or show that the diagram no longer matches the source. */
+  function changed() {
+    if (fields.live.checked) {
+      scheduler.schedule();
+    } else {
+      preview.setStale(true);
+      status.textContent = 'Changed: press Render (Ctrl+Enter) to update the diagram';
+    }
+  }
 
   const preview = new Preview({ viewport: $('viewport'), content: $('preview'), zoomLabel: $('zoom-level') });
   const serverImage = $('diagram');
@@ -120,8 +141,13 @@ function start() {
       } catch (error) {
         if (!(error instanceof OptionsError)) throw error;
         showError({ status: 400, code: 'invalid_options', message: error.message });
+        showOptionsError(error.message);
+        preview.setStale(shown !== null);
+        status.textContent = 'Not rendered: fix the diagram options';
+        updateLinks(false);
         return null;
       }
+      showOptionsError(null);
       return {
         diagram_type: current.type,
         output_format: current.format,
@@ -157,6 +183,10 @@ function start() {
       download.href = url;
       download.download = name;
       download.removeAttribute('aria-disabled');
+      download.textContent = 'Download';
+      download.removeAttribute('title');
+      // Kroki answered: an outage notice from page load no longer holds.
+      for (const notice of document.querySelectorAll('.notice.outage')) notice.remove();
       status.textContent = `Rendered in ${Math.round(ms)} ms · ${humanSize(blob.size)}`;
       updateLinks(true);
       const current = state();
@@ -169,6 +199,11 @@ function start() {
       editor.markErrorLine(failure.code === 'diagram_error' ? errorLine(failure.message) : null);
       preview.setStale(shown !== null);
       if (!shown) preview.showPlaceholder('The diagram will appear here once it renders.');
+      if (shown) {
+        // Download still saves the last good diagram: say so on the button.
+        download.textContent = 'Download previous';
+        download.title = 'The source has an error: this saves the last diagram that rendered';
+      }
       status.textContent = failure.status ? `Error ${failure.status}` : 'Not rendered';
       updateLinks(false);
       countRender();
@@ -208,6 +243,12 @@ function start() {
     message.className = 'error-message';
     message.textContent = failure.message;
     box.append(title, message);
+    if (failure.requestId && failure.status >= 500 && !failure.message.includes(failure.requestId)) {
+      const id = document.createElement('p');
+      id.className = 'error-request';
+      id.textContent = `Request id ${failure.requestId}: the details are in the server's log.`;
+      box.append(id);
+    }
     const line = failure.code === 'diagram_error' ? errorLine(failure.message) : null;
     if (line) {
       box.dataset.line = line;
@@ -243,17 +284,35 @@ function start() {
     }
     linksReady = encodeSource(current.source).then((encoded) => {
       if (token !== linkToken || encoded === null) return;
-      const share = sharePath(current, encoded);
+      const share = shareLink(current, encoded, maxUri);
       $('share-link').value = location.origin + share;
-      const image = location.origin + imagePath({ ...current, options }, encoded);
+      const path = imagePath({ ...current, options }, encoded);
+      const image = location.origin + path;
+      // The gateway refuses request targets over the limit: such an image URL is not handed out.
+      const imageFits = path.length <= maxUri;
       const alt = `${titleOfType(current.type)} diagram`;
       const embed = snippets(image, alt);
-      $('image-url').value = rendered ? image : '';
-      $('embed-markdown').value = rendered ? embed.markdown : '';
-      $('embed-html').value = rendered ? embed.html : '';
-      $('embed-asciidoc').value = rendered ? embed.asciidoc : '';
-      if (rendered) openImage.href = image;
-      if (share.length <= MAX_ADDRESS_LENGTH && location.pathname + location.search !== share) {
+      const give = rendered && imageFits;
+      $('image-url').value = give ? image : '';
+      $('embed-markdown').value = give ? embed.markdown : '';
+      $('embed-html').value = give ? embed.html : '';
+      $('embed-asciidoc').value = give ? embed.asciidoc : '';
+      const note = $('link-note');
+      note.hidden = imageFits || !rendered;
+      if (!imageFits) {
+        $('link-note-text').textContent =
+          `This diagram is too large for an image URL (${path.length.toLocaleString('en')} characters; ` +
+          `this server accepts up to ${maxUri.toLocaleString('en')}), so there is no image URL or embed snippet. ` +
+          'Use Download, or render it by POST: save the source as the file the command names, then run';
+        $('curl-command').value = curlCommand(
+          location.origin,
+          { ...current, options },
+          data?.formats[current.format]?.file_extension,
+        );
+      }
+      if (rendered) openImage.href = imageFits ? image : shown?.url ?? image;
+      // The address bar always follows the diagram, so a reload never brings back an older one.
+      if (location.pathname + location.search + location.hash !== share) {
         window.history.replaceState(null, '', share);
       }
     });
@@ -261,8 +320,18 @@ function start() {
   }
 
   /** Shows the type's formats, themes and background, keeping what still applies. */
-  function syncTypeFields(kind, preferredFormat) {
+  function syncTypeFields(kind, preferredFormat, { announce = false } = {}) {
     const format = kind.formats.includes(preferredFormat) ? preferredFormat : kind.default_format;
+    const notices = $('notices');
+    notices.replaceChildren();
+    if (announce && preferredFormat && format !== preferredFormat) {
+      // As the server does without JavaScript: a format the type lacks falls back, visibly.
+      const notice = document.createElement('p');
+      notice.className = 'notice';
+      notice.textContent = `${kind.title} cannot be rendered as ${preferredFormat.toUpperCase()}; showing ${format.toUpperCase()} instead.`;
+      notices.append(notice);
+      say(notice.textContent);
+    }
     fields.format.replaceChildren(
       ...kind.formats.map((name) => new Option(name.toUpperCase(), name, false, name === format)),
     );
@@ -283,14 +352,15 @@ function start() {
     data ??= await dataPromise;
     const kind = kindOf(fields.type.value);
     if (!kind) return;
-    syncTypeFields(kind, fields.format.value);
+    syncTypeFields(kind, fields.format.value, { announce: true });
     const source = editor.text;
     const previous = kindOf(previousType);
     // An untouched example (or nothing) gives way to the new type's example.
     if (!source.trim() || (previous && source === previous.example)) {
       editor.setText(kind.example ?? '');
-      docId = newId();
     }
+    // Another type is another diagram, even with the same text: its own history entry.
+    docId = newId();
     scheduler.schedule({ now: true });
   }
 
@@ -319,6 +389,21 @@ function start() {
     scheduler.schedule({ now: true, force: true });
   }
 
+  /** Shows an invalid options line beside the options themselves (opened), or clears it. */
+  function showOptionsError(message) {
+    const box = $('options-error');
+    box.textContent = message ?? '';
+    box.hidden = !message;
+    if (message) {
+      fields.options.setAttribute('aria-invalid', 'true');
+      fields.options.setAttribute('aria-describedby', 'options-error');
+      fields.options.closest('details').open = true;
+    } else {
+      fields.options.removeAttribute('aria-invalid');
+      fields.options.removeAttribute('aria-describedby');
+    }
+  }
+
   function say(text) {
     actionStatus.textContent = '';
     // A fresh text node each time, so a repeated message is announced again.
@@ -334,11 +419,19 @@ function start() {
   fields.format.addEventListener('change', () => scheduler.schedule({ now: true }));
   fields.theme.addEventListener('change', () => scheduler.schedule({ now: true }));
   fields.background.addEventListener('change', () => scheduler.schedule({ now: true }));
-  fields.options.addEventListener('input', () => {
-    if (fields.live.checked) scheduler.schedule();
-  });
+  fields.options.addEventListener('input', changed);
   fields.live.addEventListener('change', () => {
     if (fields.live.checked) scheduler.schedule({ now: true });
+  });
+
+  const layout = new Layout({
+    workspace: document.querySelector('.workspace'),
+    divider: $('divider'),
+    resultPane: document.querySelector('.result-pane'),
+    fullscreenButton: $('fullscreen'),
+    viewport: $('viewport'),
+    tabs: document.querySelectorAll('[data-show-pane]'),
+    onResize: () => preview.refit(),
   });
 
   const typeSearch = $('type-search');
@@ -389,6 +482,8 @@ function start() {
       loadExample();
     } else {
       scheduler.schedule({ now: true, force: true });
+      // On a phone, Render shows the diagram tab.
+      layout.showPane('diagram');
     }
   });
 
@@ -437,16 +532,18 @@ function start() {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ ...payload, output_format: 'png' }),
-        }).then((response) => {
-          if (!response.ok) throw new Error(`PNG render failed (${response.status}).`);
-          return response.blob();
+        }).then(async (response) => {
+          if (response.ok) return response.blob();
+          const failure = apiError(await response.json().catch(() => null), response.status);
+          throw new RenderFailure(`The PNG could not be rendered (${failure.status} ${failure.code}): ${failure.message}`);
         });
       } else {
         png = rasterize($('diagram'));
       }
       copyPng(png).then(
         () => say('PNG copied to the clipboard.'),
-        (error) => say(`The browser refused to copy the image: ${error.message}`),
+        (error) =>
+          say(error instanceof RenderFailure ? error.message : `The browser refused to copy the image: ${error.message}`),
       );
     });
   } else {
@@ -462,7 +559,7 @@ function start() {
     if (!response.ok) {
       input.setAttribute('aria-invalid', 'true');
       input.setAttribute('aria-describedby', 'import-message');
-      message.textContent = body.error ?? `The URL could not be opened (${response.status}).`;
+      message.textContent = apiError(body, response.status).message;
       return;
     }
     input.removeAttribute('aria-invalid');
@@ -485,11 +582,28 @@ function start() {
     if (serverError.dataset.line) editor.markErrorLine(Number(serverError.dataset.line));
   }
 
-  dataPromise.then(
-    (loaded) => {
+  // A fragment share link (`/#type=…&src=…`, for diagrams too large for a query) opens here.
+  const shared = fragmentState(location.hash);
+  const sharedSource = shared ? decodeSource(shared.src).catch(() => null) : Promise.resolve(null);
+
+  // A fragment link pasted into the address bar of an open editor does not reload the page.
+  window.addEventListener('hashchange', async () => {
+    const next = fragmentState(location.hash);
+    const source = next ? await decodeSource(next.src).catch(() => null) : null;
+    if (next && source !== null && kindOf(next.type)) await applyState({ ...next, source });
+  });
+
+  Promise.all([dataPromise, sharedSource]).then(
+    async ([loaded, source]) => {
       data = loaded;
       history.render();
-      scheduler.schedule({ now: true, force: true });
+      if (shared && source !== null && kindOf(shared.type)) {
+        await applyState({ ...shared, source });
+        say(`Opened a ${titleOfType(shared.type)} diagram from the link.`);
+      } else {
+        if (shared) say('The link could not be opened: its diagram does not decode.');
+        scheduler.schedule({ now: true, force: true });
+      }
     },
     (error) => {
       status.textContent = error.message;

@@ -15,3 +15,21 @@ export function errorLine(message) {
   }
   return null;
 }
+
+/**
+ * The `{status, code, message}` of an API error body, whichever shape it has: the nested
+ * `{"error": {"status", "code", "message"}}` or the flat `{"error": "<message>", "code", "status"}`.
+ * Every error the editor shows is read through here.
+ */
+export function apiError(body, status) {
+  const nested = body && typeof body.error === 'object' && body.error !== null ? body.error : null;
+  const flat = body && typeof body.error === 'string' ? body : null;
+  const message = nested?.message ?? flat?.error ?? (typeof body?.message === 'string' ? body.message : null);
+  const code = nested?.code ?? flat?.code ?? body?.code;
+  const number = Number(nested?.status ?? flat?.status ?? body?.status);
+  return {
+    status: Number.isInteger(number) && number > 0 ? number : status,
+    code: typeof code === 'string' && code ? code : 'error',
+    message: message ?? `The server answered ${status}.`,
+  };
+}

@@ -114,3 +114,19 @@ export class History {
     );
   }
 }
+
+/**
+ * Whether an edit replaced the source wholesale (a new diagram, so a new history entry) rather
+ * than changed it: what the edit kept (the common start and end) is under half the old text,
+ * and it removed at least 20 characters. Deleting everything counts; typing or editing a line does not.
+ */
+export function isReplacement(before, after) {
+  if (before.length < 20) return false;
+  const limit = Math.min(before.length, after.length);
+  let start = 0;
+  while (start < limit && before[start] === after[start]) start++;
+  let end = 0;
+  while (end < limit - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
+  const kept = start + end;
+  return kept < before.length / 2 && before.length - kept >= 20;
+}

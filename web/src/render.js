@@ -2,6 +2,8 @@
 // take (quick after fast renders, longer after slow ones), cancels a render in flight when a
 // newer one starts, and never lets an older answer replace a newer one.
 
+import { apiError } from './errors.js';
+
 const MIN_DELAY_MS = 250;
 const MAX_DELAY_MS = 2000;
 
@@ -110,11 +112,11 @@ export class RenderScheduler {
 
 async function readError(response) {
   const text = await response.text();
+  let body = null;
   try {
-    // The API's error body: `error` is the message, `status` and `code` sit beside it.
-    const body = JSON.parse(text);
-    return { status: body.status ?? response.status, code: body.code ?? 'error', message: body.error ?? text };
+    body = JSON.parse(text);
   } catch {
     return { status: response.status, code: 'error', message: text || response.statusText };
   }
+  return { ...apiError(body, response.status), requestId: response.headers.get('X-Request-Id') };
 }

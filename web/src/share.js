@@ -13,6 +13,16 @@ export async function encodeSource(text) {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** The source of `encodeSource`'s output; null where the browser has no DecompressionStream. */
+export async function decodeSource(encoded) {
+  if (typeof DecompressionStream === 'undefined') return null;
+  const base64 = encoded.replace(/-/g, '+').replace(/_/g, '/');
+  const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+  return new Response(stream).text();
+}
+
 /** `/{type}/{format}/{encoded}?{options}` on this app's Kroki-compatible gateway. */
 export function imagePath({ type, format, options }, encoded) {
   const query = new URLSearchParams(Object.entries(options)).toString();
@@ -27,6 +37,40 @@ export function sharePath({ type, format, theme, background, extraOptions }, enc
   if (extraOptions.trim()) query.set('options', extraOptions.trim());
   query.set('src', encoded);
   return `/?${query}`;
+}
+
+/**
+ * The share link of a state: the query form (`/?…&src=`, which works without JavaScript) while
+ * it fits the server's request-target limit, else the fragment form (`/#…&src=`), which never
+ * reaches the server and which the editor reads on load.
+ */
+export function shareLink(state, encoded, maxLength) {
+  const query = sharePath(state, encoded);
+  return query.length <= maxLength ? query : `/#${query.slice(2)}`;
+}
+
+/** The state a fragment share link carries (`#type=…&src=…`), or null. */
+export function fragmentState(hash) {
+  const params = new URLSearchParams(String(hash ?? '').replace(/^#/, ''));
+  const src = params.get('src');
+  const type = params.get('type');
+  if (!src || !type) return null;
+  return {
+    type,
+    format: params.get('format') ?? '',
+    theme: params.get('theme') ?? '',
+    background: params.get('background') ?? '',
+    extraOptions: params.get('options') ?? '',
+    src,
+  };
+}
+
+/** A `curl` command that renders a diagram too large for a GET URL, by POST. */
+export function curlCommand(origin, { type, format, options }, extension = format) {
+  const quote = (text) => `'${text.replace(/'/g, `'\\''`)}'`;
+  const query = new URLSearchParams(Object.entries(options)).toString();
+  const url = `${origin}/${type}/${format}${query ? `?${query}` : ''}`;
+  return `curl -H 'Content-Type: text/plain' --data-binary @${type}-diagram.txt -o ${type}-diagram.${extension} ${quote(url)}`;
 }
 
 export function snippets(imageUrl, alt) {

@@ -1,11 +1,21 @@
 // Unit tests of the editor's pure modules: `node --test web/test/` (no npm install needed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorLine } from '../src/errors.js';
+import { apiError, errorLine } from '../src/errors.js';
 import { debounceDelay } from '../src/render.js';
 import { diagramOptions, OptionsError } from '../src/options.js';
-import { encodeSource, imagePath, sharePath, snippets } from '../src/share.js';
-import { titleOf } from '../src/history.js';
+import {
+  curlCommand,
+  decodeSource,
+  encodeSource,
+  fragmentState,
+  imagePath,
+  shareLink,
+  sharePath,
+  snippets,
+} from '../src/share.js';
+import { isReplacement, titleOf } from '../src/history.js';
+import { clampSplit } from '../src/layout.js';
 import { inflateSync } from 'node:zlib';
 
 test('error lines are read from each engine', () => {
@@ -72,4 +82,55 @@ test('history titles skip delimiters and comments', () => {
   assert.equal(titleOf('%% comment\ngraph TD'), 'graph TD');
   assert.equal(titleOf('   \n'), 'Empty diagram');
   assert.equal(titleOf('x'.repeat(100)).length, 70);
+});
+
+test('share links: the query form while it fits, the fragment form past the limit', async () => {
+  const state = { type: 'graphviz', format: 'svg', theme: '', background: '', extraOptions: 'layout=neato' };
+  assert.equal(shareLink(state, 'eNp', 100), '/?type=graphviz&format=svg&options=layout%3Dneato&src=eNp');
+  const long = shareLink(state, 'e'.repeat(200), 100);
+  assert.equal(long, `/#type=graphviz&format=svg&options=layout%3Dneato&src=${'e'.repeat(200)}`);
+  const read = fragmentState(long.slice(1));
+  assert.deepEqual(read, { ...state, src: 'e'.repeat(200) });
+  assert.equal(fragmentState('#type=graphviz'), null);
+  assert.equal(fragmentState(''), null);
+  const source = 'digraph {\n  "ünïcode" -> b\n}';
+  assert.equal(await decodeSource(await encodeSource(source)), source);
+});
+
+test('the curl command posts the source with the options in the query', () => {
+  assert.equal(
+    curlCommand('http://h:8080', { type: 'graphviz', format: 'svg', options: { layout: "it's" } }),
+    `curl -H 'Content-Type: text/plain' --data-binary @graphviz-diagram.txt -o graphviz-diagram.svg 'http://h:8080/graphviz/svg?layout=it%27s'`,
+  );
+  assert.match(curlCommand('http://h', { type: 'plantuml', format: 'jpeg', options: {} }, 'jpg'), /-o plantuml-diagram\.jpg 'http:\/\/h\/plantuml\/jpeg'$/);
+});
+
+test('API errors are read in the nested and the flat shape', () => {
+  assert.deepEqual(apiError({ error: { status: 400, code: 'diagram_error', message: 'bad' } }, 400), {
+    status: 400,
+    code: 'diagram_error',
+    message: 'bad',
+  });
+  assert.deepEqual(apiError({ error: 'Kroki is not answering', code: 'kroki_unreachable', status: 502 }, 502), {
+    status: 502,
+    code: 'kroki_unreachable',
+    message: 'Kroki is not answering',
+  });
+  assert.deepEqual(apiError(null, 503), { status: 503, code: 'error', message: 'The server answered 503.' });
+});
+
+test('a wholesale replacement is told from an edit', () => {
+  const diagram = '@startuml\nAlice -> Bob : hello there\n@enduml';
+  assert.equal(isReplacement(diagram, ''), true, 'everything deleted');
+  assert.equal(isReplacement(diagram, '@startuml\nCarol -> Dave : something else entirely\n@enduml'), true);
+  assert.equal(isReplacement(diagram, diagram.replace('hello', 'goodbye')), false, 'a word changed');
+  assert.equal(isReplacement(diagram, `${diagram}\nnote right: x`), false, 'a line added');
+  assert.equal(isReplacement('short', ''), false, 'tiny sources are edits');
+});
+
+test('the divider split stays within bounds', () => {
+  assert.equal(clampSplit(55.4), 55);
+  assert.equal(clampSplit(5), 20);
+  assert.equal(clampSplit(99), 80);
+  assert.equal(clampSplit('nonsense'), 50);
 });

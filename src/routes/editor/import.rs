@@ -41,7 +41,14 @@ pub fn import(input: &str, limit: usize) -> Result<EditorForm, AppError> {
     let [.., type_name, format_name, encoded] = segments.as_slice() else {
         return Err(not_a_diagram_url());
     };
-    let kind = find_kind(type_name).ok_or_else(not_a_diagram_url)?;
+    let kind = match find_kind(type_name) {
+        Some(kind) => kind,
+        // The shape of a diagram URL, but a type this server does not render: say that.
+        None if looks_encoded(encoded) => {
+            return Err(crate::domain::ValidationError::UnknownType((*type_name).to_owned()).into())
+        }
+        None => return Err(not_a_diagram_url()),
+    };
     let format = parse_format(kind, format_name)?;
     let text = decode_source(kind, encoded, limit)?;
     let source = if kind.trims_get_source {
@@ -74,6 +81,15 @@ fn parse_url(input: &str) -> Result<Url, AppError> {
         return Err(not_a_diagram_url());
     }
     Ok(url)
+}
+
+/// Whether a path segment can be an encoded source (URL-safe or plain base64, or PlantUML's
+/// alphabet), long enough not to be an ordinary word.
+fn looks_encoded(segment: &str) -> bool {
+    segment.len() >= 8
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'/' | b'='))
 }
 
 fn not_a_diagram_url() -> AppError {
@@ -146,5 +162,18 @@ mod tests {
             let error = import(url, LIMIT).err().map(|e| e.status().as_u16());
             assert_eq!(error, Some(400), "{url}");
         }
+    }
+
+    #[test]
+    fn an_unknown_type_is_named_not_called_a_non_kroki_url() {
+        let url = "https://kroki.io/nosuchtype/svg/eNpLyUwvSizIUKhWSFTQtVNIUqgFADrsBaY";
+        let Err(error) = import(url, LIMIT) else {
+            panic!("an unknown type was imported");
+        };
+        assert_eq!(error.code(), "unknown_diagram_type");
+        assert!(error.to_string().contains("nosuchtype"), "{error}");
+        assert!(!error.to_string().contains("not a Kroki"), "{error}");
+        let error = import("https://kroki.io/some/page/here", LIMIT).err();
+        assert_eq!(error.map(|e| e.code()), Some("invalid_import"));
     }
 }

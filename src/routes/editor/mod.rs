@@ -57,6 +57,10 @@ struct EditorPage<'a> {
     links: Option<Links>,
     import_url: &'a str,
     import_error: Option<String>,
+    /// MAX_URI_LENGTH: links longer than this cannot work, so none is handed out.
+    max_uri_length: usize,
+    /// The image URL is over that limit (a note offers Download and a `curl` POST instead).
+    too_long: bool,
 }
 
 struct TypeGroup {
@@ -90,7 +94,14 @@ struct ErrorView {
 /// Addresses of the current diagram, to copy or share.
 struct Links {
     image: String,
+    /// Where Download and Open image point: the image URL, or the rendered bytes inline when
+    /// that URL is too long to work.
+    download: String,
+    image_fits: bool,
     permalink: String,
+    permalink_fits: bool,
+    /// Renders the diagram by POST, for when no URL can carry it.
+    curl: String,
     download_name: String,
     markdown: String,
     html: String,
@@ -150,7 +161,14 @@ pub async fn editor_page(
         (None, None) => match &gateway_path {
             // Not rendered here: the browser loads the image through the gateway (and the
             // script, where it runs, renders it again by POST).
-            Some(path) if !form.source.trim().is_empty() && !form.format.is_text() => {
+            // (`is_text` is true of SVG, which is drawn: only the picture formats qualify.)
+            Some(path)
+                if !form.source.trim().is_empty()
+                    && matches!(
+                        form.format,
+                        OutputFormat::Svg | OutputFormat::Png | OutputFormat::Jpeg
+                    ) =>
+            {
                 ResultView::Image {
                     src: path.clone(),
                     alt: alt_text(form.kind),
@@ -159,7 +177,20 @@ pub async fn editor_page(
             _ => ResultView::Nothing,
         },
     };
-    let links = gateway_path.map(|path| links(&form, &base, &path));
+    let max_uri = state.config.max_uri_length;
+    let links = gateway_path.map(|path| {
+        let mut links = links(&form, &base, &path, max_uri);
+        if !links.image_fits {
+            links.download = match &result {
+                ResultView::Image { src, .. } | ResultView::Document { href: src, .. } => {
+                    src.clone()
+                }
+                _ => String::new(),
+            };
+        }
+        links
+    });
+    let too_long = links.as_ref().is_some_and(|links| !links.image_fits);
     let page = EditorPage {
         layout: Layout::new(),
         data_url: assets::url("editor-data.json"),
@@ -173,6 +204,8 @@ pub async fn editor_page(
         links,
         import_url: import_url.unwrap_or_default(),
         import_error: import_error.map(|failure| failure.to_string()),
+        max_uri_length: max_uri,
+        too_long,
     };
     let nonce = page.layout.nonce.clone();
     render_page(status, &nonce, page.render())
@@ -340,17 +373,31 @@ fn download_name(form: &EditorForm) -> String {
     )
 }
 
-fn links(form: &EditorForm, base: &str, gateway_path: &str) -> Links {
+fn links(form: &EditorForm, base: &str, gateway_path: &str, max_uri_length: usize) -> Links {
     let image = format!("{base}{gateway_path}");
     let alt = alt_text(form.kind);
+    let share_query = form.share_query();
+    let post_path = match gateway_path.split_once('?') {
+        Some((_, query)) => format!("/{}/{}?{query}", form.kind.name, form.format),
+        None => format!("/{}/{}", form.kind.name, form.format),
+    };
     Links {
+        download: image.clone(),
+        image_fits: gateway_path.len() <= max_uri_length,
+        // `/?` and the query: the request target a browser sends for the link.
+        permalink_fits: share_query.len() + 2 <= max_uri_length,
+        curl: format!(
+            "curl -H 'Content-Type: text/plain' --data-binary @{name}-diagram.txt -o {name}-diagram.{ext} '{base}{post_path}'",
+            name = form.kind.name,
+            ext = form.format.file_extension(),
+        ),
         markdown: format!("![{alt}]({image})"),
         html: format!(
             "<img src=\"{}\" alt=\"{alt}\">",
             image.replace('&', "&amp;")
         ),
         asciidoc: format!("image::{image}[{alt}]"),
-        permalink: format!("{base}/?{}", form.share_query()),
+        permalink: format!("{base}/?{share_query}"),
         download_name: download_name(form),
         image,
     }
