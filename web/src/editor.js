@@ -72,6 +72,7 @@ function start() {
 
   const editor = createSourceEditor($('source'), {
     nonce,
+    type: fields.type.value,
     onChange: () => {
       if (fields.live.checked) scheduler.schedule();
     },
@@ -277,6 +278,7 @@ function start() {
     if (!kind.background) fields.background.value = '';
     document.title = `${kind.title} editor · kroki-web`;
     form.dataset.type = kind.name;
+    editor.setType(kind.name);
   }
 
   async function onTypeChange(previousType) {
