@@ -21,6 +21,7 @@ use utoipa::{OpenApi, ToSchema};
     paths(
         api::generate,
         api::diagram_types,
+        crate::routes::examples_api::examples,
         crate::routes::editor::decode,
         gateway::get_diagram,
         gateway::post_with_format,
@@ -261,6 +262,7 @@ mod tests {
         for path in [
             "/api/generate",
             "/api/diagram-types",
+            "/api/examples",
             "/{type}/{format}/{encoded}",
             "/{type}/{format}",
             "/{type}",

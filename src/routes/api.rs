@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(web::to(method_not_allowed)),
             )
             .route("/diagram-types", web::get().to(diagram_types))
+            .route("/examples", web::get().to(super::examples_api::examples))
             .route("/openapi.json", web::get().to(crate::openapi::openapi_json))
             .route("/docs", web::get().to(super::api_docs::api_docs))
             .default_service(web::to(not_found)),

@@ -8,6 +8,7 @@ mod bad_input;
 mod cache;
 mod connections;
 mod escaping;
+mod examples;
 mod faults;
 mod faults_load;
 mod gateway;
