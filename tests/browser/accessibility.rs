@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 const AXE: &str = include_str!("vendor/axe.min.js");
 
 /// Runs axe-core in the page; returns the critical and serious violations, described.
-async fn serious_violations(page: &Page) -> Vec<String> {
+pub(crate) async fn serious_violations(page: &Page) -> Vec<String> {
     page.js(&format!("{AXE}\n;return true;")).await;
     let result = page
         .client

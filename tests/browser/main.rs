@@ -10,6 +10,7 @@
 mod accessibility;
 mod editor;
 mod harness;
+mod highlighting_gallery;
 mod no_javascript;
 mod output;
 mod persistence;

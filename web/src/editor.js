@@ -9,6 +9,7 @@ import { History } from './history.js';
 import { encodeSource, imagePath, sharePath, snippets } from './share.js';
 import { canCopyImages, copyPng, copyText, rasterize } from './clipboard.js';
 import { OptionsError, diagramOptions } from './options.js';
+import { initGallery } from './gallery.js';
 
 const $ = (id) => document.getElementById(id);
 /** Share links longer than this stay out of the address bar (the server caps request targets). */
@@ -478,6 +479,18 @@ function start() {
     });
     message.textContent = `Opened a ${titleOfType(body.diagram_type)} diagram from the URL.`;
     input.value = '';
+  });
+
+  initGallery({
+    anchor: $('example-button'),
+    nonce,
+    currentType: () => fields.type.value,
+    onPick: async (example) => {
+      const current = state();
+      const sameType = example.diagram_type === current.type;
+      await applyState({ ...current, type: example.diagram_type, source: example.source, extraOptions: sameType ? current.extraOptions : '' });
+      say(`Opened the example “${example.title}” (${example.type_title}).`);
+    },
   });
 
   // A server-rendered error marks its line at once; the first render confirms it.

@@ -4,7 +4,7 @@
 
 import { Compartment } from '@codemirror/state';
 import { EditorView, ViewPlugin } from '@codemirror/view';
-import { StreamLanguage, syntaxHighlighting } from '@codemirror/language';
+import { StreamLanguage, indentService, syntaxHighlighting } from '@codemirror/language';
 import { mermaid } from 'codemirror-lang-mermaid';
 import { dot } from '@viz-js/lang-dot';
 import { json } from '@codemirror/lang-json';
@@ -69,8 +69,15 @@ const themeFollower = ViewPlugin.define((view) => {
  * that follow the page's theme.
  */
 export function highlighting(type) {
-  return [language.of(grammarExtension(type)), colours.of(styleFor(pageTheme())), themeFollower];
+  return [language.of(grammarExtension(type)), colours.of(styleFor(pageTheme())), themeFollower, keepIndentation];
 }
+
+/**
+ * The grammars colour; they do not re-indent. A new line keeps the previous line's indentation,
+ * as it did before there were grammars (a grammar's idea of indentation would shift what is typed
+ * or pasted line by line, and no type's engine needs it).
+ */
+const keepIndentation = indentService.of(() => null);
 
 /** Switches the grammar to the one of `type` (a catalog name or alias). */
 export function setHighlightType(view, type) {
