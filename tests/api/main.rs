@@ -7,6 +7,7 @@ mod api;
 mod bad_input;
 mod cache;
 mod connections;
+mod docs_page;
 mod escaping;
 mod examples;
 mod faults;

@@ -243,3 +243,20 @@ async fn the_gallery_works_from_the_keyboard() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_api_page_with_its_examples_has_no_serious_violations() {
+    browser_test(
+        "the_api_page_with_its_examples_has_no_serious_violations",
+        |page| async move {
+            page.open("/api/docs").await;
+            page.find("pre.example-request").await;
+            let violations = serious_violations(&page).await;
+            assert!(violations.is_empty(), "axe, /api/docs: {violations:#?}");
+            page.js("document.querySelector('#post--api-generate').scrollIntoView()")
+                .await;
+            page.screenshot("api-docs-generate").await;
+        },
+    )
+    .await;
+}
