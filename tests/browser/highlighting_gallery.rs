@@ -20,6 +20,15 @@ async fn grammar(page: &Page) -> Value {
         .await
 }
 
+/// Waits until the editor applies the grammar `name` (grammars load on demand).
+async fn wait_grammar(page: &Page, name: &str) {
+    page.wait_js(
+        &format!("the {name} grammar"),
+        &format!("return document.querySelector('.cm-content').dataset.grammar === '{name}'"),
+    )
+    .await;
+}
+
 async fn choose_type(page: &Page, name: &str) {
     let before = page.renders_done().await;
     page.select("#type", name).await;
@@ -33,7 +42,7 @@ async fn mermaid_source_is_highlighted_in_the_colours_of_each_theme() {
         |page| async move {
             page.open_editor("/?type=mermaid&example=1").await;
             page.wait_for_image().await;
-            assert_eq!(grammar(&page).await, json!("mermaid"));
+            wait_grammar(&page, "mermaid").await;
             let light = tokens(&page).await;
             assert!(light.len() >= 10, "few highlighted tokens: {light:?}");
             // `subgraph` is a keyword: the light palette's keyword red.
@@ -78,7 +87,7 @@ async fn the_grammar_switches_with_the_diagram_type() {
                 ("tikz", "stex", "\\documentclass"),
             ] {
                 choose_type(&page, kind).await;
-                assert_eq!(grammar(&page).await, json!(expected), "{kind}");
+                wait_grammar(&page, expected).await;
                 let list = tokens(&page).await;
                 assert!(
                     list.iter().any(|(text, _)| text.contains(word)),
@@ -88,6 +97,7 @@ async fn the_grammar_switches_with_the_diagram_type() {
             page.screenshot("highlight-d2-tikz").await;
             // A type without a grammar is plain text: no highlighted token at all.
             choose_type(&page, "ditaa").await;
+            wait_grammar(&page, "none").await;
             assert_eq!(grammar(&page).await, json!("none"));
             assert_eq!(tokens(&page).await, Vec::<(String, String)>::new());
         },
@@ -187,7 +197,7 @@ async fn the_gallery_opens_on_the_types_examples_and_loads_the_one_picked() {
                 .await;
             page.wait_render_after(before).await;
             assert_eq!(page.value("#type").await, "plantuml");
-            assert_eq!(grammar(&page).await, json!("plantuml"));
+            wait_grammar(&page, "plantuml").await;
             assert!(page.source().await.contains("usecase \"Place order\""));
             assert_eq!(page.csp_violations().await, Vec::<String>::new());
         },
@@ -256,6 +266,42 @@ async fn the_api_page_with_its_examples_has_no_serious_violations() {
             page.js("document.querySelector('#post--api-generate').scrollIntoView()")
                 .await;
             page.screenshot("api-docs-generate").await;
+        },
+    )
+    .await;
+}
+
+/// The script chunks (`/static/editor-*.js`) the page has fetched so far.
+async fn chunks_loaded(page: &Page) -> Vec<String> {
+    let value = page
+        .js("return performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => /^\\/static\\/editor-.*\\.js$/.test(p))")
+        .await;
+    serde_json::from_value(value).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn grammars_load_only_when_a_type_needs_them() {
+    browser_test(
+        "grammars_load_only_when_a_type_needs_them",
+        |page| async move {
+            page.open_editor("/?type=ditaa&example=1").await;
+            let before = chunks_loaded(&page).await;
+            // Only what the page itself needs (CodeMirror's shared chunk), no grammar.
+            assert_eq!(before.len(), 1, "{before:?}");
+            choose_type(&page, "mermaid").await;
+            wait_grammar(&page, "mermaid").await;
+            let after = chunks_loaded(&page).await;
+            assert!(after.len() > before.len(), "{after:?}");
+            // Served immutable: the chunk's name carries esbuild's content hash.
+            let cache = page
+                .client
+                .execute_async(
+                    "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then((r) => done(r.headers.get('cache-control')), (e) => done(String(e)));",
+                    vec![json!(after.last().cloned().unwrap_or_default())],
+                )
+                .await
+                .expect("the chunk is fetched");
+            assert_eq!(cache, json!("public, max-age=31536000, immutable"));
         },
     )
     .await;

@@ -5,36 +5,41 @@
 import { Compartment } from '@codemirror/state';
 import { EditorView, ViewPlugin } from '@codemirror/view';
 import { StreamLanguage, indentService, syntaxHighlighting } from '@codemirror/language';
-import { mermaid } from 'codemirror-lang-mermaid';
-import { dot } from '@viz-js/lang-dot';
-import { json } from '@codemirror/lang-json';
-import { xml } from '@codemirror/lang-xml';
-import { yaml } from '@codemirror/lang-yaml';
-import { stex } from '@codemirror/legacy-modes/mode/stex';
 import { plantuml } from './plantuml.js';
 import { d2 } from './d2.js';
 import { blockdiag } from './blockdiag.js';
 import { darkHighlight, lightHighlight } from './styles.js';
 import { grammarOf } from './grammars.js';
 
+// The grammars of other packages load when first needed (each is a chunk of its own); the
+// stream modes of this project are small and built in.
 const makers = {
-  mermaid: () => mermaid(),
-  dot: () => dot(),
-  json: () => json(),
-  xml: () => xml(),
-  yaml: () => yaml(),
-  stex: () => StreamLanguage.define(stex),
-  plantuml: () => StreamLanguage.define(plantuml),
-  d2: () => StreamLanguage.define(d2),
-  blockdiag: () => StreamLanguage.define(blockdiag),
+  mermaid: () => import('codemirror-lang-mermaid').then((m) => m.mermaid()),
+  dot: () => import('@viz-js/lang-dot').then((m) => m.dot()),
+  json: () => import('@codemirror/lang-json').then((m) => m.json()),
+  xml: () => import('@codemirror/lang-xml').then((m) => m.xml()),
+  yaml: () => import('@codemirror/lang-yaml').then((m) => m.yaml()),
+  stex: () => import('@codemirror/legacy-modes/mode/stex').then((m) => StreamLanguage.define(m.stex)),
+  plantuml: async () => StreamLanguage.define(plantuml),
+  d2: async () => StreamLanguage.define(d2),
+  blockdiag: async () => StreamLanguage.define(blockdiag),
 };
 const made = new Map();
 
 /** The language extension for a diagram type, or [] (plain text) for types without a grammar. */
 export function languageFor(type) {
   const grammar = grammarOf(type);
-  if (!grammar) return [];
-  if (!made.has(grammar)) made.set(grammar, makers[grammar]());
+  if (!grammar) return Promise.resolve([]);
+  if (!made.has(grammar)) {
+    made.set(
+      grammar,
+      makers[grammar]().catch((error) => {
+        made.delete(grammar); // try again next time
+        console.warn(`The ${grammar} highlighting could not be loaded:`, error);
+        return [];
+      }),
+    );
+  }
   return made.get(grammar);
 }
 
@@ -52,9 +57,27 @@ function styleFor(theme) {
   return syntaxHighlighting(theme === 'dark' ? darkHighlight : lightHighlight);
 }
 
-function grammarExtension(type) {
-  return [languageFor(type), EditorView.contentAttributes.of({ 'data-grammar': grammarOf(type) ?? 'none' })];
+function grammarExtension(type, extension) {
+  return [extension, EditorView.contentAttributes.of({ 'data-grammar': grammarOf(type) ?? 'none' })];
 }
+
+/** The type whose grammar each view should have (the newest asked for wins). */
+const wanted = new WeakMap();
+
+/** Loads the grammar of `type` and, unless another type was asked for meanwhile, applies it. */
+async function applyGrammar(view, type) {
+  wanted.set(view, type);
+  const extension = await languageFor(type);
+  if (wanted.get(view) !== type) return;
+  view.dispatch({ effects: language.reconfigure(grammarExtension(type, extension)) });
+}
+
+/** Loads the first type's grammar once the editor exists. */
+const initialGrammar = (type) =>
+  ViewPlugin.define((view) => {
+    if (!wanted.has(view)) queueMicrotask(() => wanted.has(view) || applyGrammar(view, type));
+    return {};
+  });
 
 /** Switches the colours when the header's toggle (or the system) changes the page's theme. */
 const themeFollower = ViewPlugin.define((view) => {
@@ -65,11 +88,17 @@ const themeFollower = ViewPlugin.define((view) => {
 });
 
 /**
- * The extension: the grammar of `type` (marked on the content as `data-grammar`), and colours
- * that follow the page's theme.
+ * The extension: the grammar of `type` (loaded, then marked on the content as `data-grammar`),
+ * and colours that follow the page's theme.
  */
 export function highlighting(type) {
-  return [language.of(grammarExtension(type)), colours.of(styleFor(pageTheme())), themeFollower, keepIndentation];
+  return [
+    language.of(grammarExtension(null, [])),
+    colours.of(styleFor(pageTheme())),
+    themeFollower,
+    keepIndentation,
+    initialGrammar(type),
+  ];
 }
 
 /**
@@ -79,7 +108,10 @@ export function highlighting(type) {
  */
 const keepIndentation = indentService.of(() => null);
 
-/** Switches the grammar to the one of `type` (a catalog name or alias). */
+/**
+ * Switches the grammar to the one of `type` (a catalog name or alias). It applies once loaded;
+ * `data-grammar` on the editor's content says which grammar is applied (`none` for plain text).
+ */
 export function setHighlightType(view, type) {
-  view.dispatch({ effects: language.reconfigure(grammarExtension(type)) });
+  applyGrammar(view, type);
 }
