@@ -26,7 +26,7 @@ import{$ as Ae,A as lt,B as Zt,C as Qt,D as en,E as tn,F as nn,G as rn,H as on,I
 .gallery-head label { display: flex; gap: 0.5rem; align-items: center; }
 .gallery-status { margin: 0.5rem 1rem 0; color: var(--muted); }
 .gallery-grid { list-style: none; margin: 0; padding: 1rem; display: grid; gap: 0.75rem;
-  grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); }
+  grid-template-columns: repeat(auto-fill, minmax(9rem, 1fr)); }
 .gallery-item { display: flex; flex-direction: column; gap: 0.375rem; width: 100%; height: 100%; padding: 0.5rem;
   border: 1px solid var(--line); border-radius: 6px; background: var(--surface-2); color: var(--text);
   font: inherit; text-align: left; cursor: pointer; }

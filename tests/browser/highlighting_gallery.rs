@@ -306,3 +306,22 @@ async fn grammars_load_only_when_a_type_needs_them() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_gallery_fits_a_phone() {
+    browser_test("the_gallery_fits_a_phone", |page| async move {
+        page.emulate_phone().await;
+        page.open_editor("/?type=plantuml&example=1").await;
+        open_gallery(&page).await;
+        let widths = page
+            .js("const d = document.querySelector('#gallery'); return [d.getBoundingClientRect().right, d.scrollWidth, d.clientWidth, window.innerWidth]")
+            .await;
+        let number = |i: usize| widths[i].as_f64().unwrap_or(f64::MAX);
+        assert!(number(0) <= number(3), "the dialog overflows: {widths}");
+        assert!(number(1) <= number(2), "the dialog scrolls sideways: {widths}");
+        page.screenshot("gallery-phone").await;
+        let violations = serious_violations(&page).await;
+        assert!(violations.is_empty(), "axe, gallery on a phone: {violations:#?}");
+    })
+    .await;
+}
