@@ -65,6 +65,15 @@ async fn mermaid_source_is_highlighted_in_the_colours_of_each_theme() {
             .await;
             page.screenshot("highlight-mermaid-dark").await;
             page.click("#theme-toggle").await;
+            // A kind the package does not parse (a class diagram) gets the generic mode.
+            page.type_source("classDiagram\nclass Order\nCustomer --> Order : places")
+                .await;
+            page.wait_js(
+                "the class diagram's tokens",
+                "const spans = [...document.querySelectorAll('.cm-content span[class]')]; return ['classDiagram', 'class', '-->', 'places'].every((t) => spans.some((s) => s.textContent === t))",
+            )
+            .await;
+            page.screenshot("highlight-mermaid-class").await;
         },
     )
     .await;

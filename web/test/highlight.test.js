@@ -7,6 +7,7 @@ import { StringStream } from '@codemirror/language';
 import { plantuml } from '../src/highlight/plantuml.js';
 import { d2 } from '../src/highlight/d2.js';
 import { blockdiag } from '../src/highlight/blockdiag.js';
+import { mermaidGeneric, usesPackageGrammar, diagramKindLine } from '../src/highlight/mermaid-generic.js';
 import { grammarOf } from '../src/highlight/grammars.js';
 import { PALETTES } from '../src/highlight/palettes.js';
 
@@ -139,6 +140,44 @@ test('blockdiag family: keywords, edges, attributes, strings, comments', () => {
   assert.equal(styleOf(list, 'group'), 'keyword');
   assert.equal(styleOf(list, 'network'), 'keyword');
   assert.equal(styleOf(list, 'address'), 'propertyName');
+});
+
+test('Mermaid: the package parses flowcharts, sequences, Gantt, pie, mind maps; the generic mode the rest', () => {
+  for (const text of ['flowchart LR\n a --> b', 'graph TD', 'sequenceDiagram', '%% a comment\ngantt', 'pie showData', 'mindmap', '', '\n\n']) {
+    assert.equal(usesPackageGrammar(text), true, JSON.stringify(text));
+  }
+  for (const text of ['classDiagram', 'stateDiagram-v2', 'erDiagram', 'timeline', 'gitGraph', '---\ntitle: x\n---\nclassDiagram']) {
+    assert.equal(usesPackageGrammar(text), false, JSON.stringify(text));
+  }
+  assert.equal(diagramKindLine('---\ntitle: x\n---\n%%{init: {}}%%\nerDiagram'), 'erDiagram');
+});
+
+test('Mermaid generic mode: kind, comments, arrows, cardinalities, labels, annotations', () => {
+  const list = tokens(
+    mermaidGeneric,
+    [
+      'classDiagram',
+      '  %% a comment',
+      '  class Order {',
+      '    <<interface>>',
+      '    +total() Money',
+      '  }',
+      '  Customer "1" --> "*" Order : places',
+      '  CUSTOMER ||--o{ ORDER : has',
+      '  [*] --> Draft',
+    ].join('\n'),
+  );
+  assert.equal(styleOf(list, 'classDiagram'), 'typeName');
+  assert.equal(styleOf(list, '%% a comment'), 'comment');
+  assert.equal(styleOf(list, 'class'), 'keyword');
+  assert.equal(styleOf(list, '<<interface>>'), 'meta');
+  assert.equal(styleOf(list, 'total'), 'variableName.function');
+  assert.equal(styleOf(list, '"1"'), 'string');
+  assert.equal(styleOf(list, '-->'), 'operator');
+  assert.equal(styleOf(list, '||--o{'), 'operator');
+  assert.equal(styleOf(list, 'places'), 'string');
+  assert.equal(styleOf(list, '[*]'), 'atom');
+  assert.equal(styleOf(list, 'Order'), 'variableName');
 });
 
 test('each type gets its grammar; types without one stay plain text', () => {

@@ -8,6 +8,7 @@ import { StreamLanguage, indentService, syntaxHighlighting } from '@codemirror/l
 import { plantuml } from './plantuml.js';
 import { d2 } from './d2.js';
 import { blockdiag } from './blockdiag.js';
+import { mermaidGeneric, usesPackageGrammar } from './mermaid-generic.js';
 import { darkHighlight, lightHighlight } from './styles.js';
 import { grammarOf } from './grammars.js';
 
@@ -15,6 +16,7 @@ import { grammarOf } from './grammars.js';
 // stream modes of this project are small and built in.
 const makers = {
   mermaid: () => import('codemirror-lang-mermaid').then((m) => m.mermaid()),
+  'mermaid-generic': async () => StreamLanguage.define(mermaidGeneric),
   dot: () => import('@viz-js/lang-dot').then((m) => m.dot()),
   json: () => import('@codemirror/lang-json').then((m) => m.json()),
   xml: () => import('@codemirror/lang-xml').then((m) => m.xml()),
@@ -26,9 +28,13 @@ const makers = {
 };
 const made = new Map();
 
-/** The language extension for a diagram type, or [] (plain text) for types without a grammar. */
-export function languageFor(type) {
-  const grammar = grammarOf(type);
+/**
+ * The language extension for a diagram type, or [] (plain text) for types without a grammar.
+ * Mermaid's depends on the source: the kinds the package does not parse get the generic mode.
+ */
+export function languageFor(type, text = '') {
+  let grammar = grammarOf(type);
+  if (grammar === 'mermaid' && !usesPackageGrammar(text)) grammar = 'mermaid-generic';
   if (!grammar) return Promise.resolve([]);
   if (!made.has(grammar)) {
     made.set(
@@ -65,12 +71,25 @@ function grammarExtension(type, extension) {
 const wanted = new WeakMap();
 
 /** Loads the grammar of `type` and, unless another type was asked for meanwhile, applies it. */
+/** For Mermaid: whether the applied grammar is the package's (per view). */
+const mermaidFlavour = new WeakMap();
+
 async function applyGrammar(view, type) {
   wanted.set(view, type);
-  const extension = await languageFor(type);
+  const text = view.state.doc.sliceString(0, 4000);
+  mermaidFlavour.set(view, usesPackageGrammar(text));
+  const extension = await languageFor(type, text);
   if (wanted.get(view) !== type) return;
   view.dispatch({ effects: language.reconfigure(grammarExtension(type, extension)) });
 }
+
+/** A Mermaid source that changes kind (a class diagram pasted over a flowchart) changes grammar. */
+const mermaidKindFollower = EditorView.updateListener.of((update) => {
+  const view = update.view;
+  if (!update.docChanged || grammarOf(wanted.get(view)) !== 'mermaid') return;
+  const flavour = usesPackageGrammar(update.state.doc.sliceString(0, 4000));
+  if (flavour !== mermaidFlavour.get(view)) applyGrammar(view, wanted.get(view));
+});
 
 /** Loads the first type's grammar once the editor exists. */
 const initialGrammar = (type) =>
@@ -98,6 +117,7 @@ export function highlighting(type) {
     themeFollower,
     keepIndentation,
     initialGrammar(type),
+    mermaidKindFollower,
   ];
 }
 
