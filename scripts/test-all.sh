@@ -35,6 +35,7 @@ cargo test --workspace --locked 2>&1 | tee "$test_log"
 totals="$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } } END { printf "%d passed, %d failed", p, f }' "$test_log")"
 
 step "the editor's JavaScript units (node --test)"
+[ -d web/node_modules ] || (cd web && npm ci) # the highlighting tests use CodeMirror
 node --test web/test/
 
 step "OpenAPI: the document validated, schemathesis against the app and the stand-in"

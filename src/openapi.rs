@@ -21,6 +21,7 @@ use utoipa::{OpenApi, ToSchema};
     paths(
         api::generate,
         api::diagram_types,
+        crate::routes::examples_api::examples,
         crate::routes::editor::decode,
         gateway::get_diagram,
         gateway::post_with_format,
@@ -64,12 +65,19 @@ pub fn document() -> &'static Value {
                     .get_mut("parameters")
                     .and_then(Value::as_array_mut);
                 for parameter in parameters.into_iter().flatten() {
-                    let values = match parameter.get("name").and_then(Value::as_str) {
-                        Some("type") => &types,
-                        Some("format") => &formats,
+                    // An example for each path parameter, which `/api/docs` shows in a request.
+                    let (values, example) = match parameter.get("name").and_then(Value::as_str) {
+                        Some("type") => (&types, json!("graphviz")),
+                        Some("format") => (&formats, json!("svg")),
+                        Some("encoded") => {
+                            parameter["example"] =
+                                json!(crate::domain::encoding::encode("digraph { a -> b }"));
+                            continue;
+                        }
                         _ => continue,
                     };
                     parameter["schema"]["enum"] = json!(values);
+                    parameter["example"] = example;
                 }
             }
         }
@@ -245,6 +253,7 @@ pub struct KrokiErrorDetail {
 /// `POST /{type}[/{format}]` as JSON.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct KrokiDiagramRequest {
+    #[schema(example = "digraph { a -> b }")]
     pub diagram_source: String,
     /// Used when the path names no format.
     pub output_format: Option<String>,
@@ -255,8 +264,9 @@ pub struct KrokiDiagramRequest {
 /// `POST /`: everything in the body.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct KrokiRootRequest {
+    #[schema(example = "digraph { a -> b }")]
     pub diagram_source: String,
-    #[schema(example = "plantuml")]
+    #[schema(example = "graphviz")]
     pub diagram_type: String,
     #[schema(example = "svg")]
     pub output_format: String,
@@ -276,6 +286,7 @@ mod tests {
         for path in [
             "/api/generate",
             "/api/diagram-types",
+            "/api/examples",
             "/{type}/{format}/{encoded}",
             "/{type}/{format}",
             "/{type}",

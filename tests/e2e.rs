@@ -23,7 +23,7 @@ use futures::stream::{self, StreamExt};
 use kroki_standin::StandIn;
 use kroki_web::config::Config;
 use kroki_web::domain::encoding::encode;
-use kroki_web::domain::examples::example;
+use kroki_web::domain::examples::{self, example};
 use kroki_web::startup::Application;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -431,6 +431,105 @@ async fn every_type_renders_in_every_format_through_the_api_and_the_gateway() {
     assert!(
         problems.is_empty(),
         "{} of {renders} renders or checks failed:\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
+}
+
+/// Every example the editor's gallery offers (several per type for Mermaid, PlantUML, C4 and D2)
+/// renders in every format of its type its engine can draw it in (`formats_not_drawn`) through
+/// the API, and its gallery thumbnail (the path
+/// `GET /api/examples` gives) renders through the Kroki-compatible GET.
+#[tokio::test]
+async fn every_gallery_example_renders_in_every_format_and_as_its_thumbnail() {
+    let stack = Stack::start().await;
+    let catalog = stack.catalog().await;
+    let listed = stack.get("/api/examples").await;
+    assert_eq!(
+        listed.status,
+        200,
+        "GET /api/examples: {}",
+        listed.excerpt()
+    );
+    let listed = listed.json();
+    let listed = listed["examples"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        listed.len(),
+        examples::all().len(),
+        "/api/examples lists them all"
+    );
+    let mut jobs = Vec::new();
+    let mut thumbnails = Vec::new();
+    let mut skipped = BTreeSet::new();
+    for shipped in examples::all() {
+        let kind = catalog
+            .iter()
+            .find(|kind| kind.name == shipped.kind)
+            .unwrap_or_else(|| panic!("{} is not in the catalog", shipped.kind));
+        if let Some(companion) = &kind.companion {
+            if !stack.companions.contains(companion) {
+                skipped.insert(kind.name.clone());
+                continue;
+            }
+        }
+        let not_drawn = examples::formats_not_drawn(shipped);
+        for format in kind
+            .formats
+            .iter()
+            .filter(|f| !not_drawn.contains(&f.as_str()))
+        {
+            jobs.push(Job {
+                url_name: kind.name.clone(),
+                format: format.clone(),
+                route: Route::ApiJson,
+                source: shipped.source,
+            });
+        }
+        let entry = listed
+            .iter()
+            .find(|e| e["diagram_type"] == shipped.kind && e["name"] == shipped.name)
+            .unwrap_or_else(|| panic!("{}/{} is not listed", shipped.kind, shipped.name));
+        thumbnails.push((
+            format!("{}/{}", shipped.kind, shipped.name),
+            entry["output_format"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            entry["image"].as_str().unwrap_or_default().to_owned(),
+        ));
+    }
+    let mut problems: Vec<String> = stream::iter(jobs.iter())
+        .map(|job| job.run(&stack))
+        .buffer_unordered(CONCURRENCY)
+        .filter_map(|result| async move { result.err() })
+        .collect()
+        .await;
+    let stack = &stack;
+    let thumbnail_problems: Vec<String> = stream::iter(thumbnails.iter())
+        .map(|(name, format, path)| async move {
+            let reply = stack.get(path).await;
+            check_output(format, &reply)
+                .err()
+                .map(|problem| format!("{name} thumbnail {path:.60}: {problem}"))
+        })
+        .buffer_unordered(CONCURRENCY)
+        .filter_map(|problem| async move { problem })
+        .collect()
+        .await;
+    problems.extend(thumbnail_problems);
+    println!(
+        "e2e: {} example renders and {} thumbnails of {} examples",
+        jobs.len(),
+        thumbnails.len(),
+        examples::all().len()
+    );
+    if !skipped.is_empty() {
+        println!("e2e: skipped the examples of {skipped:?}");
+    }
+    problems.sort();
+    assert!(
+        problems.is_empty(),
+        "{} example renders failed:\n  {}",
         problems.len(),
         problems.join("\n  ")
     );

@@ -47,6 +47,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(get_or_head().to(super::api_docs::api_docs))
                     .default_service(wrong_method("GET, HEAD")),
             )
+            .service(
+                web::resource("/examples")
+                    .route(get_or_head().to(super::examples_api::examples))
+                    .default_service(wrong_method("GET, HEAD")),
+            )
             .default_service(web::to(not_found)),
     );
 }

@@ -26,6 +26,11 @@ const EMBEDDED: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
+/// The editor script's chunks (the grammars and what they share), which `editor.js` imports by
+/// their plain names (`./editor-<name>-<hash>.js`); esbuild puts a content hash in each name, so
+/// they are served as immutable under that name too. The list is written by `web/build.mjs`.
+const CHUNKS: &[(&str, &[u8])] = include!("../../static/editor-chunks.rs");
+
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 pub struct Asset {
@@ -69,6 +74,11 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             Asset::new(name, content_type, Bytes::from_static(bytes))
         })
         .collect();
+    assets.extend(
+        CHUNKS
+            .iter()
+            .map(|(name, bytes)| Asset::new(name, JS, Bytes::from_static(bytes))),
+    );
     assets.push(Asset::new(
         "editor-data.json",
         "application/json",
@@ -98,6 +108,12 @@ async fn serve(request: HttpRequest, name: web::Path<String>) -> HttpResponse {
     if let Some(asset) = ASSETS.iter().find(|asset| asset.hashed_name() == name) {
         return respond(asset, IMMUTABLE);
     }
+    if let Some(asset) = ASSETS
+        .iter()
+        .find(|asset| asset.name == name && is_chunk(name))
+    {
+        return respond(asset, IMMUTABLE);
+    }
     match ASSETS.iter().find(|asset| asset.name == name) {
         Some(asset) if super::responses::etag_matches(request.headers(), &asset.etag) => {
             HttpResponse::NotModified()
@@ -112,6 +128,11 @@ async fn serve(request: HttpRequest, name: web::Path<String>) -> HttpResponse {
             "There is no such static file (an address from an older version of this app?).",
         ),
     }
+}
+
+/// Whether `name` is one of the editor's chunks (named by esbuild with their content hash).
+fn is_chunk(name: &str) -> bool {
+    CHUNKS.iter().any(|(chunk, _)| *chunk == name)
 }
 
 fn respond(asset: &Asset, cache_control: &'static str) -> HttpResponse {
@@ -137,6 +158,27 @@ mod tests {
         assert_eq!(style.len(), "/static/style..css".len() + 16);
         assert_ne!(url("editor.js"), url("theme.js"));
         assert_eq!(url("nothing.css"), "/static/missing-asset");
+    }
+
+    #[test]
+    fn every_chunk_the_editor_imports_is_served_under_its_name() {
+        let editor = ASSETS
+            .iter()
+            .find(|asset| asset.name == "editor.js")
+            .map(|asset| String::from_utf8_lossy(&asset.bytes).into_owned())
+            .unwrap_or_default();
+        let mut imported: Vec<&str> = editor
+            .split("\"./")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('"').map(|(name, _)| name))
+            .collect();
+        imported.sort_unstable();
+        imported.dedup();
+        assert!(imported.len() >= 6, "{imported:?}");
+        for name in imported {
+            assert!(is_chunk(name), "{name} is imported but not embedded");
+        }
+        assert!(CHUNKS.iter().all(|(_, bytes)| !bytes.is_empty()));
     }
 
     #[test]

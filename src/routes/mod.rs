@@ -6,6 +6,7 @@ pub mod api;
 pub mod api_docs;
 pub mod assets;
 pub mod editor;
+pub mod examples_api;
 pub mod extract;
 pub mod gateway;
 pub mod middleware;

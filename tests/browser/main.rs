@@ -11,6 +11,7 @@ mod accessibility;
 mod editor;
 mod harness;
 mod health_page;
+mod highlighting_gallery;
 mod no_javascript;
 mod output;
 mod persistence;

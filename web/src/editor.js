@@ -10,6 +10,7 @@ import { curlCommand, decodeSource, encodeSource, fragmentState, imagePath, shar
 import { Layout } from './layout.js';
 import { canCopyImages, copyPng, copyText, rasterize } from './clipboard.js';
 import { OptionsError, diagramOptions } from './options.js';
+import { initGallery } from './gallery.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -77,6 +78,7 @@ function start() {
 
   const editor = createSourceEditor($('source'), {
     nonce,
+    type: fields.type.value,
     onChange: () => {
       const text = editor.text;
       // A source replaced wholesale is another diagram: it gets its own history entry.
@@ -346,6 +348,7 @@ function start() {
     if (!kind.background) fields.background.value = '';
     document.title = `${kind.title} editor · kroki-web`;
     form.dataset.type = kind.name;
+    editor.setType(kind.name);
   }
 
   async function onTypeChange(previousType) {
@@ -573,6 +576,18 @@ function start() {
     });
     message.textContent = `Opened a ${titleOfType(body.diagram_type)} diagram from the URL.`;
     input.value = '';
+  });
+
+  initGallery({
+    anchor: $('example-button'),
+    nonce,
+    currentType: () => fields.type.value,
+    onPick: async (example) => {
+      const current = state();
+      const sameType = example.diagram_type === current.type;
+      await applyState({ ...current, type: example.diagram_type, source: example.source, extraOptions: sameType ? current.extraOptions : '' });
+      say(`Opened the example “${example.title}” (${example.type_title}).`);
+    },
   });
 
   // A server-rendered error marks its line at once; the first render confirms it.

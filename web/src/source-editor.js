@@ -20,6 +20,7 @@ import {
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search';
 import { bracketMatching, indentUnit } from '@codemirror/language';
+import { highlighting, setHighlightType } from './highlight/index.js';
 
 /** Sets (a 1-based line number) or clears (null) the marked error line. */
 const setErrorLine = StateEffect.define();
@@ -83,9 +84,9 @@ const pageTheme = EditorView.theme({
 
 /**
  * Replaces `textarea` with an editor. `onChange()` runs after each edit, `onRenderNow()` on
- * Ctrl/Cmd+Enter. The textarea stays in the form, updated by `sync()`, so submitting works.
+ * Ctrl/Cmd+Enter; `type` (the diagram type) picks the highlighting. The textarea stays in the form, updated by `sync()`, so submitting works.
  */
-export function createSourceEditor(textarea, { nonce, onChange, onRenderNow }) {
+export function createSourceEditor(textarea, { nonce, type, onChange, onRenderNow }) {
   const view = new EditorView({
     state: EditorState.create({
       doc: textarea.value,
@@ -114,6 +115,7 @@ export function createSourceEditor(textarea, { nonce, onChange, onRenderNow }) {
         // as axe-core see that the scrolling editor is reachable by keyboard.
         EditorView.contentAttributes.of({ 'aria-label': 'Diagram source', 'aria-describedby': 'source-help', tabindex: '0' }),
         pageTheme,
+        highlighting(type),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) onChange();
         }),
@@ -141,6 +143,10 @@ export function createSourceEditor(textarea, { nonce, onChange, onRenderNow }) {
         selection: { anchor: 0 },
         scrollIntoView: true,
       });
+    },
+    /** Highlights the source with the grammar of diagram type `type`. */
+    setType(type) {
+      setHighlightType(view, type);
     },
     markErrorLine(line) {
       if (view.state.field(errorLineField) === null && line === null) return;
