@@ -209,6 +209,12 @@ pub struct GenerateRequest {
 /// Every API error: `error` is the message (a string, as kroki-flask-generator answered), the
 /// rest is machine-readable.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "error": "Missing required fields: diagram_type, diagram_source",
+    "code": "missing_field",
+    "status": 400,
+    "missing_fields": ["diagram_type", "diagram_source"]
+}))]
 pub struct ApiErrorBody {
     /// What went wrong, for people: kroki-flask-generator's wording where it had one
     /// (`Missing required fields: …`, `Invalid JSON data`, `Invalid diagram type: …`,

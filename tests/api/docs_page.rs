@@ -73,7 +73,8 @@ async fn the_api_page_shows_request_fields_and_example_requests_and_answers() {
         .unwrap();
     let (_, error_body) = error.split_once("\n\n").unwrap();
     let error_body: serde_json::Value = serde_json::from_str(error_body).unwrap();
-    assert_eq!(error_body["error"]["status"], 400, "{error}");
+    assert_eq!(error_body["status"], 400, "{error}");
+    assert_eq!(error_body["code"], "missing_field", "{error}");
 
     // Kroki's GET: the path filled with example parameters, the source decodable.
     let get = section(&html, "get---type---format---encoded-");
