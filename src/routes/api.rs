@@ -79,7 +79,12 @@ pub async fn generate(
     };
     let diagram = state.renderer.render(&render_request).await?;
     let disposition = Disposition::Inline(render_request.format.file_extension());
-    Ok(diagram_response(&diagram, disposition, POST_CACHE_CONTROL))
+    Ok(diagram_response(
+        request.headers(),
+        &diagram,
+        disposition,
+        POST_CACHE_CONTROL,
+    ))
 }
 
 pub fn from_json(body: &[u8], limit: usize) -> Result<RenderRequest, AppError> {
