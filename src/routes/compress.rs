@@ -120,9 +120,15 @@ pub fn content_encoding(coding: Coding) -> ContentEncoding {
 /// Sets `Vary: Accept-Encoding` once, keeping any other `Vary` values.
 pub fn vary_on_accept_encoding(headers: &mut HeaderMap) {
     const VALUE: HeaderValue = HeaderValue::from_static("Accept-Encoding");
-    if !headers.contains_key(header::VARY) {
-        headers.insert(header::VARY, VALUE);
-        return;
+    let mut values = headers.get_all(header::VARY);
+    match (values.next(), values.next()) {
+        (None, _) => {
+            headers.insert(header::VARY, VALUE);
+            return;
+        }
+        // The common case on a diagram answer: already there, alone.
+        (Some(only), None) if only.as_bytes().eq_ignore_ascii_case(b"accept-encoding") => return,
+        _ => {}
     }
     let others: Vec<HeaderValue> = headers
         .get_all(header::VARY)
