@@ -485,6 +485,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_render_the_full_queue_dropped_is_compressed_after_a_later_hit() {
+        let cache = RenderCache::new(1 << 20, None);
+        // A queue full of jobs that are never going to finish.
+        {
+            let mut pending = cache.compressor.pending.lock().unwrap();
+            for i in 0..MAX_PENDING {
+                pending.insert(CacheKey([u8::try_from(i).unwrap(); 32]));
+            }
+        }
+        let key = CacheKey::of(&request("graphviz", "svg", "dropped", &[]));
+        cache
+            .get_or_render(key, async { Ok::<_, &str>(large_svg()) })
+            .await
+            .unwrap();
+        let hit = cache.get(&key).await.unwrap();
+        assert!(hit.encoded.is_empty());
+        assert!(!cache.compressor.pending.lock().unwrap().contains(&key));
+        // Room again: the next hit queues it.
+        cache.compressor.pending.lock().unwrap().clear();
+        assert!(cache.get(&key).await.unwrap().encoded.is_empty());
+        assert!(cache.compressed(Duration::from_secs(20)).await);
+        assert!(!cache.get(&key).await.unwrap().encoded.is_empty());
+    }
+
+    #[tokio::test]
     async fn images_are_stored_as_they_came() {
         let cache = RenderCache::new(1 << 20, None);
         let key = CacheKey::of(&request("graphviz", "png", "x", &[]));
