@@ -11,8 +11,8 @@
 //!
 //! An entry is a [`CachedRender`]: the bytes as Kroki sent them and, for compressible media types
 //! (SVG, text, JSON), brotli, zstd and gzip variants. The variants are made once, off the request
-//! path: a render that enters the cache (or a hit on an entry still without them) is handed to a
-//! background compressor (one job at a time, at most `MAX_PENDING` waiting; beyond that the job is
+//! path, when an entry is hit for the first time (a render asked for once, as most are, costs no
+//! compression and no memory for it): the entry is handed to a background compressor (one job at a time, at most `MAX_PENDING` waiting; beyond that the job is
 //! dropped, and the next hit asks again), which puts the entry back with its variants. Until
 //! then the entry is served compressed on the fly. The byte budget counts every variant.
 
@@ -193,13 +193,13 @@ impl RenderCache {
             &self.counters.misses
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        if let Ok(value) = &result {
+        if let (Ok(value), true) = (&result, hit) {
             self.compress_later(key, value);
         }
         result.map(|value| (value, hit))
     }
 
-    /// Hands `value` to the background compressor if it is compressible and has no variants
+    /// On a hit: hands `value` to the background compressor if it is compressible and has no variants
     /// yet, unless it is queued already or the queue is full. Needs a Tokio runtime (the server
     /// runs in one); without one it does nothing, and the entry is compressed on the fly.
     fn compress_later(&self, key: CacheKey, value: &CachedRender) {
@@ -468,6 +468,11 @@ mod tests {
             served.encoded.is_empty(),
             "the miss is not held up by compression"
         );
+        assert!(
+            cache.compressor.pending.lock().unwrap().is_empty(),
+            "nothing is compressed until a hit"
+        );
+        assert!(cache.get(&key).await.unwrap().encoded.is_empty());
         assert!(cache.compressed(Duration::from_secs(20)).await);
         let stored = cache.get(&key).await.unwrap();
         for coding in Coding::COMPRESSED {
