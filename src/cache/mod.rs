@@ -12,9 +12,10 @@
 //! An entry is a [`CachedRender`]: the bytes as Kroki sent them and, for compressible media types
 //! (SVG, text, JSON), brotli, zstd and gzip variants. The variants are made once, off the request
 //! path, when an entry is hit for the first time (a render asked for once, as most are, costs no
-//! compression and no memory for it): the entry is handed to a background compressor (one job at a time, at most `MAX_PENDING` waiting; beyond that the job is
-//! dropped, and the next hit asks again), which puts the entry back with its variants. Until
-//! then the entry is served compressed on the fly. The byte budget counts every variant.
+//! compression and no memory for it): the entry is handed to a background compressor (one job
+//! at a time, at most `MAX_PENDING` waiting; beyond that the job is dropped, and the next hit
+//! asks again), which puts the entry back with its variants. Until then the entry is served
+//! compressed on the fly. The byte budget counts every variant.
 
 mod url_index;
 mod variants;
