@@ -4,6 +4,9 @@
 # Builds the release binaries (kroki-web and the stand-in Kroki), installs nginx and wrk from
 # Debian if they are missing, then on loopback only:
 #   1. cache hits: kroki-web (cache on) vs nginx proxy_cache, the same cached GET diagram URL;
+#      1b. the same with a browser's Accept-Encoding (kroki-web's stored variants vs nginx
+#      proxy_cache with `gzip on`), for the small diagram and for a ~300 KB Graphviz-like SVG
+#      (bench/tools.py largesvg, served by a fixed nginx upstream);
 #   2. cache misses: kroki-web (CACHE_MAX_SIZE=0) vs nginx proxy_pass vs the stand-in directly,
 #      at the same load and again at light load (1 connection);
 #   3. POST /api/generate (JSON) at the same load, cache hits;
@@ -42,9 +45,9 @@ source "$BENCH_DIR/lib.sh"
 
 # --- the contenders --------------------------------------------------------------------------
 
-start_app() { # name port cache_max_size: starts kroki-web, sets APP_PID
-    local name=$1 port=$2 cache=$3
-    env KROKI_URL="http://127.0.0.1:$UPSTREAM_PORT" LISTEN_HOST=127.0.0.1 PORT="$port" \
+start_app() { # name port cache_max_size [upstream_port]: starts kroki-web, sets APP_PID
+    local name=$1 port=$2 cache=$3 upstream=${4:-$UPSTREAM_PORT}
+    env KROKI_URL="http://127.0.0.1:$upstream" LISTEN_HOST=127.0.0.1 PORT="$port" \
         WORKERS="$WORKERS" LOG_LEVEL=warn CACHE_MAX_SIZE="$cache" SHUTDOWN_TIMEOUT=2s \
         KROKI_COMPANIONS=none "$BIN/kroki-web" >"$WORK/$name.log" 2>&1 &
     APP_PID=$!
@@ -72,10 +75,33 @@ expect_header() { # url header value
     [[ $got == "$3" ]] || die "$1: expected $2: $3, got '$got'"
 }
 
+BROWSER_ACCEPT_ENCODING="gzip, deflate, br, zstd"
+
+browser_header() { # url name: a response header (lower-case name) for a GET as a browser asks
+    curl -fsS -o /dev/null -D - -H "Accept-Encoding: $BROWSER_ACCEPT_ENCODING" "$1" |
+        tr -d '\r' | awk -F': ' -v name="$2" 'tolower($1) == name {print $2}'
+}
+
+expect_encoding() { # url coding: the browser's request is answered in that coding
+    local got
+    got=$(browser_header "$1" content-encoding)
+    [[ $got == "$2" ]] || die "$1: expected Content-Encoding: $2 for a browser, got '$got'"
+}
+
+wait_variants() { # url: until kroki-web answers a browser from stored variants (a strong ETag)
+    local i etag
+    for ((i = 0; i < 100; i++)); do
+        etag=$(browser_header "$1" etag)
+        [[ -n $etag && $etag != W/* ]] && return 0
+        sleep 0.1
+    done
+    die "$1: no stored variants after 10 s (ETag '$etag')"
+}
+
 # --- the run ---------------------------------------------------------------------------------
 
 main() {
-    ensure_tools wrk:wrk nginx:nginx python3:python3 awk:gawk
+    ensure_tools wrk:wrk nginx:nginx python3:python3 awk:gawk curl:curl
     cd "$ROOT"
     WORK=$(mktemp -d -t kroki-bench.XXXXXX)
     # nginx's workers run as nobody when started by root: they must reach the cache directory.
@@ -86,10 +112,11 @@ main() {
     local nginx_bin
     nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
     local ports
-    mapfile -t ports < <(tools ports 6)
+    mapfile -t ports < <(tools ports 9)
     UPSTREAM_PORT=${ports[0]}
     local cache_port=${ports[1]} pass_port=${ports[2]} hit_port=${ports[3]} miss_port=${ports[4]} \
-        fill_port=${ports[5]}
+        fill_port=${ports[5]} large_port=${ports[6]} large_cache_port=${ports[7]} \
+        large_hit_port=${ports[8]}
 
     local encoded path
     encoded=$(tools encode "$BENCH_DIR/diagram.dot")
@@ -105,8 +132,14 @@ main() {
     tools wait "http://127.0.0.1:$UPSTREAM_PORT/health" 10 || die "the stand-in did not start"
 
     log "starting nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') (proxy_cache :$cache_port, proxy_pass :$pass_port, $WORKERS workers)"
+    mkdir -p "$WORK/nginx/fixed"
+    tools largesvg 360 >"$WORK/nginx/fixed/large.svg"
+    chmod -R a+rX "$WORK/nginx/fixed"
+    local large_bytes
+    large_bytes=$(wc -c <"$WORK/nginx/fixed/large.svg")
     sed -e "s/@WORKERS@/$WORKERS/" -e "s/@UPSTREAM@/127.0.0.1:$UPSTREAM_PORT/" \
         -e "s/@CACHE_PORT@/$cache_port/" -e "s/@PASS_PORT@/$pass_port/" \
+        -e "s/@LARGE_PORT@/$large_port/" -e "s/@LARGE_CACHE_PORT@/$large_cache_port/" \
         -e "s/@LISTEN_OPTIONS@/${BENCH_NGINX_LISTEN_OPTIONS-reuseport}/" \
         "$BENCH_DIR/nginx.conf.template" >"$WORK/nginx/nginx.conf"
     "$nginx_bin" -t -q -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" ||
@@ -141,12 +174,35 @@ main() {
     run_wrk hit_app "http://127.0.0.1:$hit_port$path" "$BENCH_DIR/get.lua"
     run_wrk hit_nginx "http://127.0.0.1:$cache_port$path" "$BENCH_DIR/get.lua"
     expect_header "http://127.0.0.1:$cache_port$path" X-Cache HIT
+    # 1b: the same hits as a browser asks for them.
+    wait_variants "http://127.0.0.1:$hit_port$path"
+    expect_encoding "http://127.0.0.1:$hit_port$path" br
+    expect_encoding "http://127.0.0.1:$cache_port$path" gzip
+    run_wrk hit_app_ae "http://127.0.0.1:$hit_port$path" "$BENCH_DIR/get-browser.lua"
+    run_wrk hit_nginx_ae "http://127.0.0.1:$cache_port$path" "$BENCH_DIR/get-browser.lua"
     run_wrk post_app "http://127.0.0.1:$hit_port/api/generate" "$BENCH_DIR/generate.lua"
     stop "$sampler"
     local load_peak_kib load_hwm_kib
     load_peak_kib=$(max_of "$WORK/rss-load.txt")
     load_hwm_kib=$(rss_kib "$hit_pid" VmHWM)
     stop "$hit_pid"
+
+    # 1b, large: a ~300 KB SVG from the fixed upstream, with and without the browser's header.
+    log "starting kroki-web (default cache) on :$large_hit_port in front of the fixed $large_bytes-byte SVG"
+    start_app app-large "$large_hit_port" 128MiB "$large_port"
+    local large_pid=$APP_PID
+    curl -fsS -o /dev/null "http://127.0.0.1:$large_hit_port$path"
+    curl -fsS -o /dev/null "http://127.0.0.1:$large_cache_port$path"
+    expect_header "http://127.0.0.1:$large_hit_port$path" x-cache HIT
+    expect_header "http://127.0.0.1:$large_cache_port$path" X-Cache HIT
+    wait_variants "http://127.0.0.1:$large_hit_port$path"
+    expect_encoding "http://127.0.0.1:$large_hit_port$path" br
+    expect_encoding "http://127.0.0.1:$large_cache_port$path" gzip
+    run_wrk large_app "http://127.0.0.1:$large_hit_port$path" "$BENCH_DIR/get.lua"
+    run_wrk large_app_ae "http://127.0.0.1:$large_hit_port$path" "$BENCH_DIR/get-browser.lua"
+    run_wrk large_nginx "http://127.0.0.1:$large_cache_port$path" "$BENCH_DIR/get.lua"
+    run_wrk large_nginx_ae "http://127.0.0.1:$large_cache_port$path" "$BENCH_DIR/get-browser.lua"
+    stop "$large_pid"
 
     # 2: cache misses.
     log "starting kroki-web with CACHE_MAX_SIZE=0 on :$miss_port"
@@ -207,7 +263,7 @@ EOF
     cat >"$WORK/results/config.json" <<EOF
 {"connections": $CONNECTIONS, "threads": $THREADS, "duration_s": $DURATION, "warmup_s": $WARMUP,
  "workers": $WORKERS, "light_connections": $LIGHT_CONNECTIONS, "nproc": $(nproc),
- "path_length": ${#path}, "loadavg_before": "$load_before",
+ "path_length": ${#path}, "large_svg_bytes": $large_bytes, "loadavg_before": "$load_before",
  "loadavg_after": "$(cut -d' ' -f1-3 /proc/loadavg)"}
 EOF
     tools assemble "$WORK/results" >"$WORK/results.json"

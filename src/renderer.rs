@@ -5,7 +5,7 @@
 //! for the same key share one Kroki request. Misses beyond `RENDER_CONCURRENCY` wait up to
 //! `RENDER_QUEUE_TIMEOUT` for a slot, then get 503 with `Retry-After`.
 
-use crate::cache::{CacheKey, CachedRender, RenderCache, UrlIndex};
+use crate::cache::{CacheKey, CachedRender, RenderCache, UrlIndex, Variants};
 use crate::config::Config;
 use crate::domain::RenderRequest;
 use crate::error::AppError;
@@ -22,6 +22,8 @@ use tokio::sync::Semaphore;
 pub struct Diagram {
     pub bytes: Bytes,
     pub content_type: &'static str,
+    /// `bytes` compressed, when the cache holds variants (src/cache/variants.rs).
+    pub encoded: Variants,
     /// The strong ETag of the content address.
     pub etag: String,
     pub cache_hit: bool,
@@ -77,8 +79,9 @@ impl Renderer {
             .await;
         match result {
             Ok((render, cache_hit)) => Ok(Diagram {
-                bytes: render.bytes,
+                bytes: render.identity,
                 content_type: render.content_type,
+                encoded: render.encoded,
                 etag: key.etag(),
                 cache_hit,
             }),
@@ -100,8 +103,9 @@ impl Renderer {
     pub async fn cached(&self, key: CacheKey) -> Option<Diagram> {
         let render = self.cache.get(&key).await?;
         Some(Diagram {
-            bytes: render.bytes,
+            bytes: render.identity,
             content_type: render.content_type,
+            encoded: render.encoded,
             etag: key.etag(),
             cache_hit: true,
         })
@@ -130,10 +134,7 @@ impl Renderer {
         self.metrics
             .observe_kroki(request.kind.name, outcome, started.elapsed());
         let rendered = result.map_err(RenderFailure::Kroki)?;
-        Ok(CachedRender {
-            bytes: rendered.bytes,
-            content_type: rendered.content_type,
-        })
+        Ok(CachedRender::new(rendered.content_type, rendered.bytes))
     }
 
     pub fn cache(&self) -> &RenderCache {

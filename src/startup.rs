@@ -10,7 +10,7 @@ use crate::rate_limit::RateLimiter;
 use crate::renderer::Renderer;
 use crate::routes;
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Compress, NormalizePath, TrailingSlash};
+use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -87,7 +87,9 @@ impl Application {
                 .app_data(state.clone())
                 .configure(routes::configure)
                 .wrap(from_fn(routes::middleware::catch_panic))
-                .wrap(Compress::default())
+                // Our own compression (not actix-web's `Compress`): it negotiates as the diagram
+                // responses do, and leaves their stored, already encoded variants alone.
+                .wrap(from_fn(routes::compress::compress))
                 // Several Kroki clients send `//plantuml/svg/…` when their URL ends in `/`.
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
                 .wrap(from_fn(routes::middleware::rate_limit))

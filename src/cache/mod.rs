@@ -8,18 +8,33 @@
 //!
 //! `url_index` remembers which content address a Kroki GET URL decoded to, so a repeated GET is
 //! answered from the cache without decoding its URL again.
+//!
+//! An entry is a [`CachedRender`]: the bytes as Kroki sent them and, for compressible media types
+//! (SVG, text, JSON), brotli, zstd and gzip variants. The variants are made once, off the request
+//! path, when an entry is hit for the first time (a render asked for once, as most are, costs no
+//! compression and no memory for it): the entry is handed to a background compressor (one job
+//! at a time, at most `MAX_PENDING` waiting; beyond that the job is dropped, and the next hit
+//! asks again), which puts the entry back with its variants. Until then the entry is served
+//! compressed on the fly. The byte budget counts every variant.
 
 mod url_index;
+mod variants;
 
 pub use url_index::{UrlDigest, UrlIndex};
+pub use variants::{is_compressible, CachedRender, Coding, Variants};
 
 use crate::domain::RenderRequest;
-use actix_web::web::Bytes;
 use moka::future::Cache;
 use moka::notification::RemovalCause;
+use moka::ops::compute::Op;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Renders waiting for the background compressor; more are not queued (a later hit retries).
+const MAX_PENDING: usize = 64;
 
 /// Counted against the budget for every entry beside its bytes (key, bookkeeping).
 const ENTRY_OVERHEAD: usize = 160;
@@ -46,7 +61,8 @@ impl CacheKey {
         CacheKey(*hasher.finalize().as_bytes())
     }
 
-    /// A strong ETag: the first 128 bits of the digest in hex, quoted.
+    /// A strong ETag: the first 128 bits of the digest in hex, quoted. The answer in a content
+    /// coding has its own (`crate::routes::responses::coded_etag`).
     pub fn etag(&self) -> String {
         // By table rather than `write!`: this runs on every diagram response.
         const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -61,13 +77,6 @@ impl CacheKey {
     }
 }
 
-/// A cached render: the bytes as Kroki sent them and their Content-Type.
-#[derive(Debug, Clone)]
-pub struct CachedRender {
-    pub bytes: Bytes,
-    pub content_type: &'static str,
-}
-
 /// Counters for metrics and the benchmark.
 #[derive(Debug, Default)]
 pub struct CacheCounters {
@@ -80,6 +89,29 @@ pub struct CacheCounters {
 pub struct RenderCache {
     entries: Option<Cache<CacheKey, CachedRender>>,
     counters: Arc<CacheCounters>,
+    compressor: Arc<Compressor>,
+}
+
+/// The background compressor's bookkeeping: the keys queued or being compressed, and one slot,
+/// so compression takes at most one core however many renders arrive.
+#[derive(Debug)]
+struct Compressor {
+    pending: Mutex<HashSet<CacheKey>>,
+    slot: Arc<Semaphore>,
+}
+
+/// Takes a key off the pending set however its job ends (done, failed or cancelled).
+struct PendingGuard {
+    compressor: Arc<Compressor>,
+    key: CacheKey,
+}
+
+impl Drop for PendingGuard {
+    fn drop(&mut self) {
+        if let Ok(mut pending) = self.compressor.pending.lock() {
+            pending.remove(&self.key);
+        }
+    }
 }
 
 impl RenderCache {
@@ -91,7 +123,7 @@ impl RenderCache {
             let mut builder = Cache::builder()
                 .max_capacity(max_bytes)
                 .weigher(|_key: &CacheKey, value: &CachedRender| {
-                    u32::try_from(value.bytes.len() + ENTRY_OVERHEAD).unwrap_or(u32::MAX)
+                    u32::try_from(value.total_bytes() + ENTRY_OVERHEAD).unwrap_or(u32::MAX)
                 })
                 .eviction_listener(move |_key, _value, cause| {
                     if matches!(cause, RemovalCause::Size | RemovalCause::Expired) {
@@ -103,7 +135,15 @@ impl RenderCache {
             }
             builder.build()
         });
-        RenderCache { entries, counters }
+        let compressor = Arc::new(Compressor {
+            pending: Mutex::new(HashSet::new()),
+            slot: Arc::new(Semaphore::new(1)),
+        });
+        RenderCache {
+            entries,
+            counters,
+            compressor,
+        }
     }
 
     pub fn is_enabled(&self) -> bool {
@@ -115,6 +155,7 @@ impl RenderCache {
     pub async fn get(&self, key: &CacheKey) -> Option<CachedRender> {
         let value = self.entries.as_ref()?.get(key).await?;
         self.counters.hits.fetch_add(1, Ordering::Relaxed);
+        self.compress_later(*key, &value);
         Some(value)
     }
 
@@ -135,6 +176,7 @@ impl RenderCache {
         };
         if let Some(value) = entries.get(&key).await {
             self.counters.hits.fetch_add(1, Ordering::Relaxed);
+            self.compress_later(key, &value);
             return Ok((value, true));
         }
         let ran = std::sync::atomic::AtomicBool::new(false);
@@ -152,7 +194,88 @@ impl RenderCache {
             &self.counters.misses
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        if let (Ok(value), true) = (&result, hit) {
+            self.compress_later(key, value);
+        }
         result.map(|value| (value, hit))
+    }
+
+    /// On a hit: hands `value` to the background compressor if it is compressible and has no variants
+    /// yet, unless it is queued already or the queue is full. Needs a Tokio runtime (the server
+    /// runs in one); without one it does nothing, and the entry is compressed on the fly.
+    fn compress_later(&self, key: CacheKey, value: &CachedRender) {
+        if !value.needs_variants() {
+            return;
+        }
+        let (Some(entries), Ok(runtime)) = (&self.entries, tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        {
+            let Ok(mut pending) = self.compressor.pending.lock() else {
+                return;
+            };
+            if pending.len() >= MAX_PENDING || !pending.insert(key) {
+                return;
+            }
+        }
+        let guard = PendingGuard {
+            compressor: Arc::clone(&self.compressor),
+            key,
+        };
+        let entries = entries.clone();
+        let value = value.clone();
+        runtime.spawn(async move {
+            let _guard = guard;
+            let Ok(_slot) = Arc::clone(&_guard.compressor.slot).acquire_owned().await else {
+                return;
+            };
+            let identity = value.identity.clone();
+            let Ok(encoded) =
+                tokio::task::spawn_blocking(move || Variants::compress(&identity)).await
+            else {
+                return;
+            };
+            let compressed =
+                CachedRender::with_variants(value.content_type, value.identity, encoded);
+            // Put back only over the same render still without variants: never revive an
+            // evicted entry, never overwrite a newer one.
+            entries
+                .entry(key)
+                .and_compute_with(|current| {
+                    let op = match current {
+                        Some(entry)
+                            if entry.value().encoded.is_empty()
+                                && entry.value().identity == compressed.identity =>
+                        {
+                            Op::Put(compressed)
+                        }
+                        _ => Op::Nop,
+                    };
+                    std::future::ready(op)
+                })
+                .await;
+        });
+    }
+
+    /// Waits until no render is queued for compression or being compressed (bounded by
+    /// `timeout`); true if none is. For tests and benchmarks.
+    pub async fn compressed(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let idle = self
+                .compressor
+                .pending
+                .lock()
+                .map_or(true, |pending| pending.is_empty());
+            if idle {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     pub fn counters(&self) -> &CacheCounters {
@@ -180,6 +303,7 @@ mod tests {
     use super::*;
     use crate::domain::request::{parse_format, parse_type};
     use crate::domain::{DiagramOptions, DiagramSource, OptionValue};
+    use actix_web::web::Bytes;
 
     fn request(kind: &str, format: &str, source: &str, options: &[(&str, &str)]) -> RenderRequest {
         let kind = parse_type(kind).unwrap();
@@ -255,10 +379,7 @@ mod tests {
     }
 
     fn render(bytes: &'static [u8]) -> CachedRender {
-        CachedRender {
-            bytes: Bytes::from_static(bytes),
-            content_type: "image/svg+xml",
-        }
+        CachedRender::new("image/svg+xml", Bytes::from_static(bytes))
     }
 
     #[tokio::test]
@@ -273,7 +394,7 @@ mod tests {
             .get_or_render(key, async { Ok::<_, &str>(render(b"<svg/>")) })
             .await
             .unwrap();
-        assert_eq!((value.bytes.as_ref(), hit), (&b"<svg/>"[..], false));
+        assert_eq!((value.identity.as_ref(), hit), (&b"<svg/>"[..], false));
         let (_, hit) = cache
             .get_or_render(key, async { Ok::<_, &str>(render(b"other")) })
             .await
@@ -324,6 +445,90 @@ mod tests {
             cache.weighted_size()
         );
         assert!(cache.entry_count() <= 10);
+    }
+
+    fn large_svg() -> CachedRender {
+        let text: String = (0..2_000)
+            .map(|i| format!("<text x=\"{i}\">node {}</text>\n", i % 89))
+            .collect();
+        CachedRender::new("image/svg+xml", Bytes::from(text))
+    }
+
+    #[tokio::test]
+    async fn a_compressible_render_gets_its_variants_once_and_the_budget_counts_them() {
+        let cache = RenderCache::new(1 << 20, None);
+        let key = CacheKey::of(&request("graphviz", "svg", "big", &[]));
+        let svg = large_svg();
+        let identity_len = svg.identity.len();
+        let (served, hit) = cache
+            .get_or_render(key, async { Ok::<_, &str>(svg) })
+            .await
+            .unwrap();
+        assert!(!hit);
+        assert!(
+            served.encoded.is_empty(),
+            "the miss is not held up by compression"
+        );
+        assert!(
+            cache.compressor.pending.lock().unwrap().is_empty(),
+            "nothing is compressed until a hit"
+        );
+        assert!(cache.get(&key).await.unwrap().encoded.is_empty());
+        assert!(cache.compressed(Duration::from_secs(20)).await);
+        let stored = cache.get(&key).await.unwrap();
+        for coding in Coding::COMPRESSED {
+            assert!(stored.variant(coding).is_some(), "{coding:?}");
+        }
+        assert!(stored.total_bytes() > identity_len);
+        cache.sync().await;
+        assert_eq!(
+            cache.weighted_size(),
+            (stored.total_bytes() + ENTRY_OVERHEAD) as u64
+        );
+        // Hits on an entry with variants queue nothing more.
+        cache.get(&key).await.unwrap();
+        assert!(cache.compressor.pending.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_render_the_full_queue_dropped_is_compressed_after_a_later_hit() {
+        let cache = RenderCache::new(1 << 20, None);
+        // A queue full of jobs that are never going to finish.
+        {
+            let mut pending = cache.compressor.pending.lock().unwrap();
+            for i in 0..MAX_PENDING {
+                pending.insert(CacheKey([u8::try_from(i).unwrap(); 32]));
+            }
+        }
+        let key = CacheKey::of(&request("graphviz", "svg", "dropped", &[]));
+        cache
+            .get_or_render(key, async { Ok::<_, &str>(large_svg()) })
+            .await
+            .unwrap();
+        let hit = cache.get(&key).await.unwrap();
+        assert!(hit.encoded.is_empty());
+        assert!(!cache.compressor.pending.lock().unwrap().contains(&key));
+        // Room again: the next hit queues it.
+        cache.compressor.pending.lock().unwrap().clear();
+        assert!(cache.get(&key).await.unwrap().encoded.is_empty());
+        assert!(cache.compressed(Duration::from_secs(20)).await);
+        assert!(!cache.get(&key).await.unwrap().encoded.is_empty());
+    }
+
+    #[tokio::test]
+    async fn images_are_stored_as_they_came() {
+        let cache = RenderCache::new(1 << 20, None);
+        let key = CacheKey::of(&request("graphviz", "png", "x", &[]));
+        let png = CachedRender::new("image/png", Bytes::from(vec![7u8; 50_000]));
+        cache
+            .get_or_render(key, async { Ok::<_, &str>(png) })
+            .await
+            .unwrap();
+        assert!(cache.compressed(Duration::from_secs(5)).await);
+        let stored = cache.get(&key).await.unwrap();
+        assert!(stored.encoded.is_empty());
+        cache.sync().await;
+        assert_eq!(cache.weighted_size(), (50_000 + ENTRY_OVERHEAD) as u64);
     }
 
     #[tokio::test]

@@ -8,10 +8,10 @@ use super::extract::{
     query_pairs, read_body,
 };
 use super::responses::{
-    diagram_response, etag_matches, immutable_cache_control, not_modified, Disposition,
-    POST_CACHE_CONTROL,
+    answer_coding, coded_etag, diagram_not_modified, diagram_response, if_none_match,
+    immutable_cache_control, Disposition, Precondition, POST_CACHE_CONTROL,
 };
-use crate::cache::{CacheKey, UrlDigest};
+use crate::cache::{is_compressible, CacheKey, UrlDigest};
 use crate::domain::encoding::{self, java_trim};
 use crate::domain::options::HEADER_PREFIX;
 use crate::domain::request::{parse_format, parse_type};
@@ -94,13 +94,21 @@ pub async fn get_diagram(
         HEADER_PREFIX,
     );
     if let Some(key) = state.renderer.urls().get(&url) {
-        let cache_control = immutable_cache_control(state.config.http_cache_max_age);
-        let etag = key.etag();
-        if etag_matches(request.headers(), &etag) {
-            return Ok(not_modified(&etag, &cache_control));
-        }
         if let Some(diagram) = state.renderer.cached(key).await {
+            let cache_control = immutable_cache_control(state.config.http_cache_max_age);
+            // A cached diagram is a current representation: a tag or `*` gets 304.
+            let coding = answer_coding(request.headers(), diagram.content_type);
+            let etag = coded_etag(&diagram.etag, coding);
+            if if_none_match(request.headers(), &etag) != Precondition::None {
+                return Ok(diagram_not_modified(
+                    &diagram.etag,
+                    coding,
+                    is_compressible(diagram.content_type),
+                    &cache_control,
+                ));
+            }
             return Ok(diagram_response(
+                request.headers(),
                 &diagram,
                 Disposition::None,
                 &cache_control,
@@ -352,7 +360,10 @@ async fn render(
     render_keyed(request, state, &render_request, key).await
 }
 
-/// `render` with the content address already computed.
+/// `render` with the content address already computed. On GET, `If-None-Match` is compared
+/// with the ETag of the coding the answer would be sent in: a listed tag gets 304 before any
+/// render (the URL is content-addressed), `*` only when the diagram is cached (a current
+/// representation exists; a diagram never rendered, or failing, is not one).
 async fn render_keyed(
     request: &HttpRequest,
     state: &AppState,
@@ -366,9 +377,23 @@ async fn render_keyed(
     } else {
         POST_CACHE_CONTROL.to_owned()
     };
-    let etag = key.etag();
-    if is_get && etag_matches(request.headers(), &etag) {
-        return Ok(not_modified(&etag, &cache_control));
+    if is_get {
+        let content_type = render_request.format.content_type();
+        let coding = answer_coding(request.headers(), content_type);
+        let identity_etag = key.etag();
+        let current = match if_none_match(request.headers(), &coded_etag(&identity_etag, coding)) {
+            Precondition::None => false,
+            Precondition::Tag => true,
+            Precondition::Any => state.renderer.cached(key).await.is_some(),
+        };
+        if current {
+            return Ok(diagram_not_modified(
+                &identity_etag,
+                coding,
+                is_compressible(content_type),
+                &cache_control,
+            ));
+        }
     }
     let diagram = state
         .renderer
@@ -376,6 +401,7 @@ async fn render_keyed(
         .await
         .map_err(|error| GatewayError::new(error, request))?;
     Ok(diagram_response(
+        request.headers(),
         &diagram,
         Disposition::None,
         &cache_control,

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod api_docs;
 pub mod assets;
+pub mod compress;
 pub mod editor;
 pub mod examples_api;
 pub mod extract;

@@ -2,8 +2,19 @@
 //! (`If-None-Match` answered with 304 before Kroki or the cache is touched), `Cache-Control`,
 //! and headers that stop a diagram (SVG above all, which can carry script) from acting in this
 //! app's origin.
+//!
+//! A compressible diagram (SVG, text) is sent in the coding `compress::negotiate` chooses, with
+//! `Vary: Accept-Encoding` whatever the coding: the cache's stored variant when it has one (a
+//! strong ETag with the coding inside the quotes, `"<hex>-br"`), otherwise compressed on the fly
+//! (the same ETag, weak: `W/"<hex>-br"`, as the bytes of an on-the-fly compression are not the
+//! stored ones). Identity answers keep the plain `"<hex>"`. Images and PDF are sent as they are,
+//! without `Vary`.
 
+use super::compress::{content_encoding, negotiate, vary_on_accept_encoding};
+use crate::cache::{is_compressible, Coding};
 use crate::renderer::Diagram;
+use actix_http::encoding::Encoder;
+use actix_web::body::BoxBody;
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::HttpResponse;
 use std::time::Duration;
@@ -46,43 +57,142 @@ pub fn immutable_cache_control(max_age: Duration) -> String {
     format!("public, max-age={}, immutable", max_age.as_secs())
 }
 
+/// The coding a diagram of `content_type` is answered in, for a request with these headers.
+pub fn answer_coding(request_headers: &HeaderMap, content_type: &str) -> Coding {
+    if is_compressible(content_type) {
+        negotiate(request_headers)
+    } else {
+        Coding::Identity
+    }
+}
+
+/// The ETag of the answer in `coding`, from the identity one (`"<hex>"` becomes `"<hex>-br"`).
+pub fn coded_etag(identity_etag: &str, coding: Coding) -> String {
+    match (coding, identity_etag.strip_suffix('"')) {
+        (Coding::Identity, _) | (_, None) => identity_etag.to_owned(),
+        (coding, Some(open)) => {
+            let mut etag = String::with_capacity(identity_etag.len() + 6);
+            etag.push_str(open);
+            etag.push('-');
+            etag.push_str(coding.token());
+            etag.push('"');
+            etag
+        }
+    }
+}
+
 pub fn diagram_response(
+    request_headers: &HeaderMap,
     diagram: &Diagram,
     disposition: Disposition,
     cache_control: &str,
 ) -> HttpResponse {
+    let compressible = is_compressible(diagram.content_type);
+    let coding = answer_coding(request_headers, diagram.content_type);
+    let stored = match coding {
+        Coding::Identity => Some(&diagram.bytes),
+        coding => diagram.encoded.get(coding),
+    };
+    let etag = coded_etag(&diagram.etag, coding);
     let mut response = HttpResponse::Ok();
     response
         .content_type(diagram.content_type)
-        .insert_header((header::ETAG, diagram.etag.as_str()))
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::CONTENT_SECURITY_POLICY, DIAGRAM_CSP))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header(("x-cache", if diagram.cache_hit { "HIT" } else { "MISS" }));
+    if compressible {
+        response.insert_header((header::VARY, "Accept-Encoding"));
+    }
     if let Disposition::Inline(extension) = disposition {
         response.insert_header((
             header::CONTENT_DISPOSITION,
             format!("inline; filename=\"diagram.{extension}\""),
         ));
     }
-    response.body(diagram.bytes.clone())
+    match stored {
+        Some(bytes) => {
+            if coding != Coding::Identity {
+                response.insert_header((header::CONTENT_ENCODING, coding.token()));
+            }
+            response.insert_header((header::ETAG, etag));
+            response.body(bytes.clone())
+        }
+        None => {
+            response.insert_header((header::ETAG, format!("W/{etag}")));
+            let encoding = content_encoding(coding);
+            let mut response = response
+                .body(diagram.bytes.clone())
+                .map_body(|head, body| Encoder::response(encoding, head, body));
+            // The encoder adds its own `Vary` value: keep one.
+            vary_on_accept_encoding(response.headers_mut());
+            response.map_into_boxed_body()
+        }
+    }
 }
 
-/// True when `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks) or `*`.
-pub fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
-    headers
+/// What `If-None-Match` asks of a representation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precondition {
+    /// No `If-None-Match`, or none of its tags is this one.
+    None,
+    /// It lists this ETag (weak comparison, as RFC 9110 asks).
+    Tag,
+    /// It is `*`: it matches only if a current representation exists, which only the cache or
+    /// a successful render can tell.
+    Any,
+}
+
+/// What `If-None-Match` says about `etag`.
+pub fn if_none_match(headers: &HeaderMap, etag: &str) -> Precondition {
+    let mut any = false;
+    let tags = headers
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == "*" || tag == etag)
+        .map(|tag| tag.trim());
+    for tag in tags {
+        if tag == "*" {
+            any = true;
+        } else if tag.trim_start_matches("W/") == etag.trim_start_matches("W/") {
+            return Precondition::Tag;
+        }
+    }
+    if any {
+        Precondition::Any
+    } else {
+        Precondition::None
+    }
 }
 
+/// True when `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks) or `*`, for
+/// resources that always exist (static assets).
+pub fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    if_none_match(headers, etag) != Precondition::None
+}
+
+/// 304 for a diagram answered in `coding`: the ETag of that coding (strong: a client may hold
+/// either form, and 304 carries the validator the client's copy has under weak comparison) and
+/// `Vary` for compressible media types, as the 200 would carry.
 pub fn not_modified(etag: &str, cache_control: &str) -> HttpResponse {
     HttpResponse::NotModified()
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache_control))
         .finish()
+}
+
+/// [`not_modified`] for a diagram: its coding's ETag and, when compressible, `Vary`.
+pub fn diagram_not_modified(
+    identity_etag: &str,
+    coding: Coding,
+    compressible: bool,
+    cache_control: &str,
+) -> HttpResponse<BoxBody> {
+    let mut response = not_modified(&coded_etag(identity_etag, coding), cache_control);
+    if compressible {
+        vary_on_accept_encoding(response.headers_mut());
+    }
+    response
 }
 
 #[cfg(test)]
@@ -97,6 +207,59 @@ mod tests {
             HeaderValue::from_str(value).unwrap(),
         );
         map
+    }
+
+    #[test]
+    fn each_coding_has_its_own_etag_and_identity_keeps_the_plain_one() {
+        let base = format!("\"{}\"", "5a".repeat(16));
+        assert_eq!(coded_etag(&base, Coding::Identity), base);
+        assert_eq!(
+            coded_etag(&base, Coding::Brotli),
+            format!("\"{}-br\"", "5a".repeat(16))
+        );
+        assert_eq!(
+            coded_etag(&base, Coding::Gzip),
+            format!("\"{}-gzip\"", "5a".repeat(16))
+        );
+        assert_eq!(
+            coded_etag(&base, Coding::Zstd),
+            format!("\"{}-zstd\"", "5a".repeat(16))
+        );
+    }
+
+    #[test]
+    fn star_is_told_apart_from_a_listed_tag() {
+        let etag = "\"abc-br\"";
+        assert_eq!(if_none_match(&headers("*"), etag), Precondition::Any);
+        assert_eq!(
+            if_none_match(&headers("\"abc\", *"), etag),
+            Precondition::Any
+        );
+        assert_eq!(
+            if_none_match(&headers("*, W/\"abc-br\""), etag),
+            Precondition::Tag
+        );
+        assert_eq!(if_none_match(&headers("\"abc\""), etag), Precondition::None);
+        assert_eq!(
+            if_none_match(&headers("\"abc-br\""), "W/\"abc-br\""),
+            Precondition::Tag
+        );
+    }
+
+    #[test]
+    fn only_compressible_diagrams_are_negotiated() {
+        let mut request = HeaderMap::new();
+        request.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate, br, zstd"),
+        );
+        assert_eq!(answer_coding(&request, "image/svg+xml"), Coding::Brotli);
+        assert_eq!(
+            answer_coding(&request, "text/plain; charset=utf-8"),
+            Coding::Brotli
+        );
+        assert_eq!(answer_coding(&request, "image/png"), Coding::Identity);
+        assert_eq!(answer_coding(&request, "application/pdf"), Coding::Identity);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod api;
 mod bad_input;
 mod cache;
+mod compression;
 mod connections;
 mod docs_page;
 mod escaping;
