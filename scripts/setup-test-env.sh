@@ -11,6 +11,7 @@ need bwrap bubblewrap
 need setpriv util-linux
 need curl curl
 need wrk wrk
+need redis-server redis-server
 
 if ((${#apt_packages[@]})); then
   echo "setup: installing Debian packages: ${apt_packages[*]}"

@@ -6,6 +6,7 @@
 //! Kroki's own message can be read back exactly.
 
 use super::error::KrokiError;
+use super::versions::KrokiVersions;
 use crate::config::Config;
 use crate::domain::{DiagramOptions, RenderRequest};
 use actix_web::web::Bytes;
@@ -30,6 +31,8 @@ pub struct KrokiClient {
     base_url: String,
     timeout: Duration,
     max_response_size: usize,
+    /// Updated by every `/health` answer read through [`KrokiClient::info`].
+    versions: KrokiVersions,
 }
 
 /// A successful render: the bytes exactly as Kroki sent them.
@@ -43,6 +46,8 @@ pub struct Rendered {
 #[derive(Debug, Clone)]
 pub struct KrokiInfo {
     pub version: Option<String>,
+    /// The raw `version` object of Kroki's answer: one entry per diagram type, and `kroki`.
+    pub versions: Option<serde_json::Map<String, serde_json::Value>>,
     pub elapsed: Duration,
 }
 
@@ -65,7 +70,13 @@ impl KrokiClient {
             base_url: config.kroki_url.as_str().trim_end_matches('/').to_owned(),
             timeout: config.kroki_timeout,
             max_response_size: config.max_response_size,
+            versions: KrokiVersions::new(config.kroki_version.clone()),
         })
+    }
+
+    /// The versions Kroki reported (or `KROKI_VERSION`), for cache keys.
+    pub fn versions(&self) -> &KrokiVersions {
+        &self.versions
     }
 
     pub fn base_url(&self) -> &str {
@@ -165,15 +176,21 @@ impl KrokiClient {
                 message: error_message(&bytes),
             });
         }
-        let version = serde_json::from_slice::<serde_json::Value>(&bytes)
+        let versions = serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()
-            .and_then(|health| {
-                health
-                    .pointer("/version/kroki/number")
-                    .and_then(|number| number.as_str().map(str::to_owned))
+            .and_then(|mut health| match health.get_mut("version")?.take() {
+                serde_json::Value::Object(map) => Some(map),
+                _ => None,
             });
+        let version = versions
+            .as_ref()
+            .and_then(|map| map.get("kroki")?.get("number")?.as_str().map(str::to_owned));
+        if let Some(map) = &versions {
+            self.versions.update(map);
+        }
         Ok(KrokiInfo {
             version,
+            versions,
             elapsed: started.elapsed(),
         })
     }

@@ -58,7 +58,7 @@ pub fn diagram_response(
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::CONTENT_SECURITY_POLICY, DIAGRAM_CSP))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header(("x-cache", if diagram.cache_hit { "HIT" } else { "MISS" }));
+        .insert_header(("x-cache", x_cache(diagram)));
     if let Disposition::Inline(extension) = disposition {
         response.insert_header((
             header::CONTENT_DISPOSITION,
@@ -66,6 +66,17 @@ pub fn diagram_response(
         ));
     }
     response.body(diagram.bytes.clone())
+}
+
+/// `HIT` (memory), `HIT-REDIS` (the Redis tier) or `MISS` (rendered by Kroki).
+fn x_cache(diagram: &Diagram) -> &'static str {
+    if diagram.redis_hit {
+        "HIT-REDIS"
+    } else if diagram.cache_hit {
+        "HIT"
+    } else {
+        "MISS"
+    }
 }
 
 /// True when `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks) or `*`.

@@ -17,3 +17,4 @@ mod limits;
 mod observability;
 mod pages;
 mod rate_limit;
+mod redis_tier;
