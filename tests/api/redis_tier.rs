@@ -24,6 +24,11 @@ impl RedisServer {
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
+        RedisServer::start_on(port).await
+    }
+
+    /// A new server on `port` (after the last one there was killed).
+    async fn start_on(port: u16) -> Option<RedisServer> {
         let spawned = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
@@ -288,9 +293,10 @@ async fn redis_killed_during_mixed_load_fails_no_request() {
                 } else {
                     diagram(&format!("cold{worker}-{i}"))
                 };
-                let status = app.get(&path).await.status();
+                let response = app.get(&path).await;
+                let status = response.status();
                 if status != 200 {
-                    failed.push((path, status));
+                    failed.push((path, status, response.text().await.unwrap_or_default()));
                 }
             }
             failed
@@ -327,6 +333,37 @@ async fn redis_killed_during_mixed_load_fails_no_request() {
         metrics.contains("kroki_web_health_check{check=\"cache\",status=\"degraded\"} 1"),
         "{metrics}"
     );
+    // A new Redis on the same address: the app reconnects by itself and stores renders again.
+    let revived = RedisServer::start_on(redis.port)
+        .await
+        .expect("redis-server restarts");
+    let mut connection = revived.connection().await;
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        assert_eq!(
+            app.get(&diagram(&format!("revived{attempt}")))
+                .await
+                .status(),
+            200
+        );
+        let stored: Vec<String> = redis::cmd("KEYS")
+            .arg("kroki-web:r:*")
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        if !stored.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the app never wrote to the new Redis"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("kroki_web_cache_tier2_up 1"), "{metrics}");
 }
 
 #[tokio::test]

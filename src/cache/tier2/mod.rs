@@ -5,8 +5,8 @@
 //! (`CACHE_REDIS_TIMEOUT`; slower counts as a miss), and the caller renders through Kroki when a
 //! call fails. After [`FAILURES_TO_BACK_OFF`] failures in a row the tier is marked down and not
 //! called at all; a background task pings Redis with a growing back-off (from
-//! [`FIRST_BACK_OFF`] to [`MAX_BACK_OFF`]) and marks it up again on the first answer, so no
-//! request pays a timeout while Redis is away. The connection itself is redis-rs's
+//! [`FIRST_BACK_OFF`], doubling, to [`MAX_BACK_OFF`]) and marks it up again on the first
+//! answer, so no request pays a timeout while Redis is away. The connection itself is redis-rs's
 //! `ConnectionManager`, which reconnects by itself.
 //!
 //! Keys: `{prefix}r:{key}` holds a render (the [`codec`] layout) with the TTL
@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 pub const FAILURES_TO_BACK_OFF: u32 = 3;
 /// The first back-off; each failed ping doubles it.
 pub const FIRST_BACK_OFF: Duration = Duration::from_millis(500);
-pub const MAX_BACK_OFF: Duration = Duration::from_secs(30);
+pub const MAX_BACK_OFF: Duration = Duration::from_secs(10);
 
 /// Compare-and-delete: a holder releases its lock only if it is still its own.
 const UNLOCK: &str =
@@ -391,22 +391,29 @@ impl RedisTier {
         });
     }
 
+    /// PINGs Redis. A failed call makes the connection manager start a new connection, which
+    /// only the next call sees: so a refused PING is tried once more at once, or a Redis back
+    /// since the last back-off would be noticed only one back-off later.
     async fn ping(&self) -> Result<(), String> {
-        let mut connection = self.0.connection.clone();
         let timeout = self.0.settings.timeout.max(Duration::from_secs(1));
-        match tokio::time::timeout(
-            timeout,
-            redis::cmd("PING").query_async::<String>(&mut connection),
-        )
-        .await
-        {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(error)) => Err(error.to_string()),
-            Err(_) => Err(format!(
-                "no answer to PING within {} ms",
-                timeout.as_millis()
-            )),
+        let mut outcome = Ok(());
+        for _ in 0..2 {
+            let mut connection = self.0.connection.clone();
+            let answer = tokio::time::timeout(
+                timeout,
+                redis::cmd("PING").query_async::<String>(&mut connection),
+            )
+            .await;
+            outcome = match answer {
+                Ok(Ok(_)) => return Ok(()),
+                Ok(Err(error)) => Err(error.to_string()),
+                Err(_) => Err(format!(
+                    "no answer to PING within {} ms",
+                    timeout.as_millis()
+                )),
+            };
         }
+        outcome
     }
 
     /// The `/health` check: degraded (never unhealthy) while Redis is backed off.
