@@ -156,16 +156,19 @@ fn bench_cache_key(c: &mut Criterion) {
         let plain = render_request("graphviz", "svg", &source, &[]);
         group.throughput(Throughput::Bytes(source.len() as u64));
         group.bench_with_input(BenchmarkId::new("of", name), &plain, |b, request| {
-            b.iter(|| CacheKey::of(black_box(request)));
+            b.iter(|| CacheKey::of(black_box(request), "engine@14.1.3"));
         });
         let with_options = render_request("dot", "SVG", &source, &options);
         group.bench_with_input(
             BenchmarkId::new("of_3_options", name),
             &with_options,
-            |b, request| b.iter(|| CacheKey::of(black_box(request))),
+            |b, request| b.iter(|| CacheKey::of(black_box(request), "engine@14.1.3")),
         );
     }
-    let key = CacheKey::of(&render_request("graphviz", "svg", SMALL, &[]));
+    let key = CacheKey::of(
+        &render_request("graphviz", "svg", SMALL, &[]),
+        "engine@14.1.3",
+    );
     group.throughput(Throughput::Elements(1));
     group.bench_function("etag", |b| b.iter(|| black_box(key).etag()));
     group.finish();
@@ -188,7 +191,7 @@ fn bench_get_hit_domain_work(c: &mut Criterion) {
                     source: DiagramSource::parse(text, LIMIT).expect("a valid source"),
                     options: DiagramOptions::new(),
                 };
-                let key = CacheKey::of(&request);
+                let key = CacheKey::of(&request, "engine@14.1.3");
                 (key, key.etag())
             });
         });

@@ -9,11 +9,12 @@
 #   - it runs as uid/gid 65532 (distroless `nonroot`, the image's USER) with no capabilities,
 #     in its own user, mount, pid, ipc and uts namespaces (bubblewrap), sharing the network;
 #   - its environment is exactly the image's ENV plus the compose `app` environment (read from
-#     the Dockerfile and from `compose config`), with two substitutions: KROKI_URL points at the
-#     stand-in Kroki instead of kroki:8000, and PORT is a free port instead of 8080.
+#     the Dockerfile and from `compose config`), with three substitutions: KROKI_URL points at the
+#     stand-in Kroki instead of kroki:8000, CACHE_REDIS_URL at a redis-server of this script on a
+#     free loopback port instead of redis:6379, and PORT is a free port instead of 8080.
 #
 # Then it proves the app starts, serves a page, renders through the API and the Kroki-style
-# gateway, reports healthy, that `kroki-web healthcheck` (run the same sandboxed way) exits 0
+# gateway, reports healthy (its Redis tier in use), that `kroki-web healthcheck` (run the same sandboxed way) exits 0
 # while it is up and 1 once it has stopped, that SIGTERM stops it cleanly, and that it wrote
 # nothing, even to /tmp. One PASS/FAIL line per check; exits non-zero on any failure.
 set -euo pipefail
@@ -35,7 +36,7 @@ summary() {
   exit 0
 }
 
-for tool in bwrap setpriv curl jq python3 ldd; do
+for tool in bwrap setpriv curl jq python3 ldd redis-server; do
   command -v "$tool" >/dev/null 2>&1 \
     || { echo "container-smoke: $tool is missing; run scripts/setup-container-tools.sh" >&2; exit 2; }
 done
@@ -46,10 +47,11 @@ COMPOSE="$TOOLS_DIR/bin/compose"
 WORK="$(mktemp -d)"
 STANDIN_PID=""
 SERVER_PID=""
+REDIS_PID=""
 # shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
   local pid
-  for pid in "$SERVER_PID" "$STANDIN_PID"; do
+  for pid in "$SERVER_PID" "$STANDIN_PID" "$REDIS_PID"; do
     if [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; then
       wait "$pid" 2>/dev/null || true
     fi
@@ -92,13 +94,28 @@ else
   die "stand-in Kroki did not start"
 fi
 
+# --- Redis (the compose `redis` service) on a free loopback port, no persistence ------------------
+REDIS_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
+REDIS_PID=$!
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break
+  sleep 0.1
+done
+if (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null; then
+  pass "redis-server serving on 127.0.0.1:$REDIS_PORT"
+else
+  cat "$WORK/redis.log" >&2
+  die "redis-server did not start"
+fi
+
 # --- The environment: image ENV + compose `app` environment -------------------------------------
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$COMPOSE" -f docker-compose.yml config --format json >"$WORK/compose.json"
-python3 - "$WORK/compose.json" "$KROKI_URL" "$PORT" >"$WORK/env" <<'PY'
+python3 - "$WORK/compose.json" "$KROKI_URL" "$PORT" "$REDIS_PORT" >"$WORK/env" <<'PY'
 import json, re, sys
 
-compose_file, kroki_url, port = sys.argv[1:]
+compose_file, kroki_url, port, redis_port = sys.argv[1:]
 dockerfile = re.sub(r"\\\n", " ", open("Dockerfile", encoding="utf-8").read())
 runtime = re.split(r"(?m)^FROM\s", dockerfile)[-1]
 # What Docker gives a distroless nonroot container besides the Dockerfile's ENV.
@@ -110,6 +127,8 @@ app_env = json.load(open(compose_file))["services"]["app"].get("environment", {}
 env.update({k: "" if v is None else str(v) for k, v in app_env.items()})
 assert env.get("KROKI_URL") == "http://kroki:8000", env.get("KROKI_URL")
 env["KROKI_URL"] = kroki_url
+assert env.get("CACHE_REDIS_URL") == "redis://redis:6379/0", env.get("CACHE_REDIS_URL")
+env["CACHE_REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
 env["PORT"] = port
 for key in sorted(env):
     print(f"{key}={env[key]}")
@@ -229,9 +248,9 @@ companions="$(sed -n 's/^KROKI_COMPANIONS=//p' "$WORK/env")"
 health_status="$(curl -sS -o "$WORK/health.json" -w '%{http_code}' "$BASE/health" || true)"
 if [[ "$health_status" == 200 ]] \
   && jq -e --arg c "$companions" \
-    '.status == "healthy" and ([.checks | keys[]] | contains(["kroki"] + ($c | split(","))))' \
+    '.status == "healthy" and .checks.cache.status == "healthy" and ([.checks | keys[]] | contains(["kroki"] + ($c | split(","))))' \
     "$WORK/health.json" >/dev/null; then
-  pass "GET /health: 200 healthy, checks kroki and $companions"
+  pass "GET /health: 200 healthy, checks kroki, $companions and the Redis cache"
 else
   fail "GET /health: $health_status $(head -c 400 "$WORK/health.json")"
 fi

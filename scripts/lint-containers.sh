@@ -7,7 +7,8 @@
 #      file the code embeds (include_str!/include_bytes!) copied into the build stage
 #   3. docker-compose.yml validated by Docker Compose v2 (`config`, which checks the Compose
 #      Specification schema and references such as depends_on) with and without the
-#      diagramsnet profile, plus this project's own rules (pinned images, app-only ports)
+#      diagramsnet profile, plus this project's own rules (pinned images: Kroki's to
+#      $KROKI_VERSION, others such as Redis to a release; app-only ports)
 #   4. every Kubernetes manifest validated by kubernetes-validate against Kubernetes
 #      $K8S_VERSION, strictly (unknown fields fail); kustomization.yaml lists exactly them; the same
 #      for deploy/kubernetes/monitoring/ (Prometheus Operator CRDs: kubernetes-validate has no
@@ -138,8 +139,10 @@ version = os.environ["KROKI_VERSION"]
 problems = []
 for name, service in services.items():
     image = service.get("image", "")
-    if name != "app" and not image.endswith(":" + version):
+    if image.startswith("yuzutech/") and not image.endswith(":" + version):
         problems.append(f"{name}: image {image!r} is not pinned to Kroki {version}")
+    elif name != "app" and (":" not in image or image.endswith(":latest")):
+        problems.append(f"{name}: image {image!r} is not pinned to a release")
     if name != "app" and service.get("ports"):
         problems.append(f"{name}: publishes ports; only the app may (use an override file)")
     if "healthcheck" not in service:
@@ -162,7 +165,7 @@ for problem in problems:
 sys.exit(1 if problems else 0)
 PY
   then
-    pass "compose rules $label: images pinned to $KROKI_VERSION, only the app published, hardened app"
+    pass "compose rules $label: images pinned (Kroki's to $KROKI_VERSION), only the app published, hardened app"
   else
     fail "compose rules $label"
   fi

@@ -12,6 +12,7 @@ need setpriv util-linux
 need curl curl
 need wrk wrk
 need promtool prometheus
+need redis-server redis-server
 
 if ((${#apt_packages[@]})); then
   echo "setup: installing Debian packages: ${apt_packages[*]}"

@@ -40,6 +40,18 @@ pub struct Config {
     pub cache_max_size: u64,
     /// `CACHE_TTL`: how long a cached render may be served (`off`: until evicted).
     pub cache_ttl: Option<Duration>,
+    /// `CACHE_REDIS_URL`: the Redis (or Valkey) of the cache's second tier (`None`: off).
+    pub cache_redis_url: Option<String>,
+    /// `CACHE_REDIS_TTL`: how long Redis keeps a render.
+    pub cache_redis_ttl: Duration,
+    /// `CACHE_REDIS_MAX_ENTRY`: the largest render stored in Redis (larger stay in memory only).
+    pub cache_redis_max_entry: usize,
+    /// `CACHE_REDIS_TIMEOUT`: the longest wait for one Redis call; slower counts as a miss.
+    pub cache_redis_timeout: Duration,
+    /// `CACHE_REDIS_PREFIX`: the prefix of every key this app writes to Redis.
+    pub cache_redis_prefix: String,
+    /// `KROKI_VERSION`: the version cache keys and ETags use instead of Kroki's reported ones.
+    pub kroki_version: Option<String>,
     /// `RENDER_CONCURRENCY`: renders sent to Kroki at once; more wait.
     pub render_concurrency: usize,
     /// `RENDER_QUEUE_TIMEOUT`: how long a render may wait for a slot before 503.
@@ -104,6 +116,12 @@ pub const SETTINGS: &[Setting] = &[
     Setting { variable: "HEALTH_PROBE_TIMEOUT", default: "10s", meaning: "A Kroki or companion probe with no answer by then has failed (unhealthy); between `HEALTH_SLOW_THRESHOLD` and this, degraded" },
     Setting { variable: "CACHE_MAX_SIZE", default: "128MiB", meaning: "Byte budget of the in-memory render cache; `0` disables it" },
     Setting { variable: "CACHE_TTL", default: "off", meaning: "How long a cached render may be served (`off`: until evicted to make room)" },
+    Setting { variable: "CACHE_REDIS_URL", default: "off", meaning: "Redis or Valkey (Redis 6+) holding the render cache's second tier, shared by replicas and kept across restarts: `redis://[user:password@]host:port/db`, or `rediss://` for TLS" },
+    Setting { variable: "CACHE_REDIS_TTL", default: "30d", meaning: "How long Redis keeps a render" },
+    Setting { variable: "CACHE_REDIS_MAX_ENTRY", default: "8MiB", meaning: "Largest render stored in Redis; larger ones stay in memory only" },
+    Setting { variable: "CACHE_REDIS_TIMEOUT", default: "100ms", meaning: "Longest wait for one Redis call; slower counts as a miss, and repeated failures make the app skip Redis until it answers again" },
+    Setting { variable: "CACHE_REDIS_PREFIX", default: "kroki-web:", meaning: "Prefix of every Redis key the app writes (to share one Redis between deployments)" },
+    Setting { variable: "KROKI_VERSION", default: "from Kroki's /health", meaning: "Version that cache keys and ETags include instead of the one Kroki reports per diagram type (change it to drop every cached render)" },
     Setting { variable: "RENDER_CONCURRENCY", default: "32", meaning: "Renders sent to Kroki at once; further cache misses wait (cache hits never do)" },
     Setting { variable: "RENDER_QUEUE_TIMEOUT", default: "10s", meaning: "How long a cache miss may wait for a render slot; then 503 with `Retry-After`" },
     Setting { variable: "HTTP_CACHE_MAX_AGE", default: "30d", meaning: "`Cache-Control` lifetime of the content-addressed `GET /{type}/{format}/{encoded}` URLs" },
@@ -165,6 +183,21 @@ impl Config {
                     parse_duration(v).map(Some)
                 }
             })?,
+            cache_redis_url: read("CACHE_REDIS_URL").parse_with("off", |v| {
+                if v.eq_ignore_ascii_case("off") {
+                    return Ok(None);
+                }
+                crate::cache::tier2::validate_url(v)?;
+                Ok(Some(v.to_owned()))
+            })?,
+            cache_redis_ttl: read("CACHE_REDIS_TTL").parse_with("30d", parse_duration)?,
+            cache_redis_max_entry: read("CACHE_REDIS_MAX_ENTRY").parse_with("8MiB", parse_size)?,
+            cache_redis_timeout: read("CACHE_REDIS_TIMEOUT").parse_with("100ms", parse_duration)?,
+            cache_redis_prefix: read("CACHE_REDIS_PREFIX")
+                .parse_with("kroki-web:", |v| Ok(v.to_owned()))?,
+            kroki_version: lookup("KROKI_VERSION")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty()),
             render_concurrency: read("RENDER_CONCURRENCY").parse_with("32", |v| {
                 v.parse::<usize>()
                     .ok()
@@ -356,6 +389,12 @@ mod tests {
         assert_eq!(config.public_url, None);
         assert_eq!(config.rate_limit, None);
         assert!(config.trusted_proxies.is_empty());
+        assert_eq!(config.cache_redis_url, None);
+        assert_eq!(config.cache_redis_ttl, Duration::from_secs(30 * 86400));
+        assert_eq!(config.cache_redis_max_entry, 8 * 1024 * 1024);
+        assert_eq!(config.cache_redis_timeout, Duration::from_millis(100));
+        assert_eq!(config.cache_redis_prefix, "kroki-web:");
+        assert_eq!(config.kroki_version, None);
         for setting in SETTINGS {
             if setting
                 .default
@@ -404,6 +443,15 @@ mod tests {
             ("TRUSTED_PROXIES", "10.0.0.0/8,::1"),
             ("KEEP_ALIVE", "3s"),
             ("PUBLIC_URL", "https://diagrams.example.test/"),
+            (
+                "CACHE_REDIS_URL",
+                "rediss://app:secret@redis.internal:6380/2",
+            ),
+            ("CACHE_REDIS_TTL", "1h"),
+            ("CACHE_REDIS_MAX_ENTRY", "1MiB"),
+            ("CACHE_REDIS_TIMEOUT", "50ms"),
+            ("CACHE_REDIS_PREFIX", "docs:"),
+            ("KROKI_VERSION", "2026-12"),
         ])
         .expect("valid");
         assert_eq!(config.listen_address().to_string(), "127.0.0.1:9000");
@@ -441,6 +489,15 @@ mod tests {
             config.public_url.as_deref(),
             Some("https://diagrams.example.test")
         );
+        assert_eq!(
+            config.cache_redis_url.as_deref(),
+            Some("rediss://app:secret@redis.internal:6380/2")
+        );
+        assert_eq!(config.cache_redis_ttl, Duration::from_secs(3600));
+        assert_eq!(config.cache_redis_max_entry, 1024 * 1024);
+        assert_eq!(config.cache_redis_timeout, Duration::from_millis(50));
+        assert_eq!(config.cache_redis_prefix, "docs:");
+        assert_eq!(config.kroki_version.as_deref(), Some("2026-12"));
         assert!(config_none_companions());
     }
 
@@ -524,6 +581,9 @@ mod tests {
             ("RENDER_QUEUE_TIMEOUT", "x"),
             ("HTTP_CACHE_MAX_AGE", "x"),
             ("SHUTDOWN_TIMEOUT", "x"),
+            ("CACHE_REDIS_URL", "http://redis:6379"),
+            ("CACHE_REDIS_TIMEOUT", "0ms"),
+            ("CACHE_REDIS_MAX_ENTRY", "0"),
         ];
         for (variable, value) in cases {
             let error = config(&[(variable, value)]).expect_err(value);

@@ -32,8 +32,19 @@ pub struct CheckLabels {
     pub status: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OperationLabels {
+    pub operation: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
+    tier2_hits: Counter,
+    tier2_misses: Counter,
+    tier2_errors: Family<OperationLabels, Counter>,
+    tier2_duration: Family<OperationLabels, Histogram>,
+    tier2_written: Counter,
+    tier2_up: Gauge,
     http_requests: Family<HttpLabels, Counter>,
     http_duration: Family<HttpLabels, Histogram>,
     kroki_requests: Family<KrokiLabels, Counter>,
@@ -81,8 +92,44 @@ impl Metrics {
             rate_limited: Counter::default(),
             handler_panics: Counter::default(),
             head_timeouts: Counter::default(),
+            tier2_hits: Counter::default(),
+            tier2_misses: Counter::default(),
+            tier2_errors: Family::default(),
+            tier2_duration: Family::new_with_constructor(|| {
+                // 0.1 ms to about 0.8 s, doubling: Redis calls are sub-millisecond when well.
+                Histogram::new(exponential_buckets(0.0001, 2.0, 14))
+            }),
+            tier2_written: Counter::default(),
+            tier2_up: Gauge::default(),
             registry: Registry::default(),
         };
+        registry.register(
+            "cache_tier2_hits",
+            "Renders found in the Redis tier after a memory miss",
+            metrics.tier2_hits.clone(),
+        );
+        registry.register(
+            "cache_tier2_misses",
+            "Lookups the Redis tier did not answer with a render",
+            metrics.tier2_misses.clone(),
+        );
+        registry.register(
+            "cache_tier2_errors",
+            "Redis calls that failed or timed out, by operation (get, set, lock)",
+            metrics.tier2_errors.clone(),
+        );
+        registry.register_with_unit(
+            "cache_tier2_call_duration",
+            "Redis call latency by operation",
+            Unit::Seconds,
+            metrics.tier2_duration.clone(),
+        );
+        registry.register_with_unit(
+            "cache_tier2_written",
+            "Bytes of renders written to the Redis tier",
+            Unit::Bytes,
+            metrics.tier2_written.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests by route pattern, method and status",
@@ -165,6 +212,43 @@ impl Metrics {
             registry,
             ..metrics
         }
+    }
+
+    /// Registers `cache_tier2_up`, for deployments with the Redis tier configured.
+    pub fn register_tier2_up(&mut self) {
+        self.registry.register(
+            "cache_tier2_up",
+            "1 while the Redis tier is in use, 0 while it is unreachable and skipped",
+            self.tier2_up.clone(),
+        );
+    }
+
+    pub fn count_tier2_hit(&self) {
+        self.tier2_hits.inc();
+    }
+
+    pub fn count_tier2_miss(&self) {
+        self.tier2_misses.inc();
+    }
+
+    pub fn count_tier2_error(&self, operation: &'static str) {
+        self.tier2_errors
+            .get_or_create(&OperationLabels { operation })
+            .inc();
+    }
+
+    pub fn observe_tier2_call(&self, operation: &'static str, elapsed: Duration) {
+        self.tier2_duration
+            .get_or_create(&OperationLabels { operation })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn count_tier2_written(&self, bytes: u64) {
+        self.tier2_written.inc_by(bytes);
+    }
+
+    pub fn set_tier2_up(&self, up: bool) {
+        self.tier2_up.set(i64::from(up));
     }
 
     pub fn count_rate_limited(&self) {

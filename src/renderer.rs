@@ -1,18 +1,25 @@
-//! The render path every entry point shares (API, gateway, pages): the render cache in front,
-//! then a bound on concurrent renders sent to Kroki, then the Kroki client.
+//! The render path every entry point shares (API, gateway, pages): the render cache in front
+//! (memory, then Redis when `CACHE_REDIS_URL` is set), then a bound on concurrent renders sent
+//! to Kroki, then the Kroki client.
+//!
+//! A memory miss asks Redis; a Redis hit fills memory; a render fills both. Misses for one key
+//! on different replicas share one render: the first takes a short lock in Redis (`SET NX PX`,
+//! the render timeout) and the others poll for its result, rendering themselves if the lock
+//! disappears without a result (the holder failed or died) or Redis stops answering.
 //!
 //! Cache hits never wait for a render slot, so they are served whatever Kroki's load. Misses
 //! for the same key share one Kroki request. Misses beyond `RENDER_CONCURRENCY` wait up to
 //! `RENDER_QUEUE_TIMEOUT` for a slot, then get 503 with `Retry-After`.
 
+use crate::cache::tier2::{Lock, Lookup, RedisTier};
 use crate::cache::{CacheKey, CachedRender, RenderCache, UrlIndex, Variants};
 use crate::config::Config;
 use crate::domain::RenderRequest;
 use crate::error::AppError;
-use crate::kroki::{KrokiClient, KrokiError};
+use crate::kroki::{KrokiClient, KrokiError, KrokiVersions};
 use crate::metrics::Metrics;
 use actix_web::web::Bytes;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -27,6 +34,8 @@ pub struct Diagram {
     /// The strong ETag of the content address.
     pub etag: String,
     pub cache_hit: bool,
+    /// Found in Redis after a memory miss (`X-Cache: HIT-REDIS`).
+    pub redis_hit: bool,
 }
 
 /// What a render can fail with; cloneable, because one failed render answers every caller
@@ -46,14 +55,43 @@ pub struct Renderer {
     in_flight: AtomicI64,
     waiting: AtomicI64,
     metrics: Arc<Metrics>,
+    versions: KrokiVersions,
+    tier2: Option<RedisTier>,
+}
+
+/// What waiting on another replica's render ended with.
+enum Waited {
+    Render(CachedRender),
+    /// The lock came free without a result: this caller holds it now and renders.
+    Lock(String),
+    /// Render without the lock (Redis stopped answering, or the wait ran out).
+    Yourself,
+}
+
+/// Releases a single-flight lock if the render holding it is dropped or fails.
+struct LockGuard<'a> {
+    tier: &'a RedisTier,
+    key: CacheKey,
+    token: Option<String>,
+}
+
+impl Drop for LockGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(token) = self.token.take() {
+            self.tier.release(self.key, token);
+        }
+    }
 }
 
 impl Renderer {
     pub fn new(config: &Config, kroki: KrokiClient, metrics: Arc<Metrics>) -> Renderer {
         let cache = RenderCache::new(config.cache_max_size, config.cache_ttl);
+        let versions = kroki.versions().clone();
         Renderer {
             kroki,
-            urls: UrlIndex::new(cache.is_enabled()),
+            urls: UrlIndex::new(cache.is_enabled(), versions.clone()),
+            versions,
+            tier2: None,
             cache,
             slots: Semaphore::new(config.render_concurrency),
             queue_timeout: config.render_queue_timeout,
@@ -63,8 +101,34 @@ impl Renderer {
         }
     }
 
+    /// Adds the Redis tier behind the memory one.
+    pub fn with_tier2(mut self, tier2: Option<RedisTier>) -> Renderer {
+        if let Some(tier) = &tier2 {
+            let tier = tier.clone();
+            self.cache.on_compressed(Arc::new(move |key, render| {
+                tier.store_variants(key, render)
+            }));
+        }
+        self.tier2 = tier2;
+        self
+    }
+
     pub async fn render(&self, request: &RenderRequest) -> Result<Diagram, AppError> {
-        self.render_keyed(request, CacheKey::of(request)).await
+        let key = self.key(request).await;
+        self.render_keyed(request, key).await
+    }
+
+    /// The content address of `request`, including the version that renders it. With the Redis
+    /// tier on and no version known yet (just started), Kroki's `/health` is asked first
+    /// (bounded), so the address can be shared with other replicas.
+    pub async fn key(&self, request: &RenderRequest) -> CacheKey {
+        if self.tier2.is_some() && !self.versions.is_known() {
+            self.versions
+                .refresh(&self.kroki, Duration::from_secs(1), Duration::from_secs(5))
+                .await;
+        }
+        self.versions
+            .with_version(request.kind.name, |version| CacheKey::of(request, version))
     }
 
     /// Renders with a key the caller already computed (to answer `If-None-Match` first).
@@ -73,9 +137,10 @@ impl Renderer {
         request: &RenderRequest,
         key: CacheKey,
     ) -> Result<Diagram, AppError> {
+        let from_redis = AtomicBool::new(false);
         let result = self
             .cache
-            .get_or_render(key, self.render_upstream(request))
+            .get_or_render(key, self.fill(request, key, &from_redis))
             .await;
         match result {
             Ok((render, cache_hit)) => Ok(Diagram {
@@ -83,6 +148,7 @@ impl Renderer {
                 content_type: render.content_type,
                 encoded: render.encoded,
                 etag: key.etag(),
+                redis_hit: !cache_hit && from_redis.load(Ordering::Relaxed),
                 cache_hit,
             }),
             Err(failure) => Err(match &*failure {
@@ -108,12 +174,57 @@ impl Renderer {
             encoded: render.encoded,
             etag: key.etag(),
             cache_hit: true,
+            redis_hit: false,
         })
     }
 
     /// Which content address each Kroki GET URL already rendered decoded to.
     pub fn urls(&self) -> &UrlIndex {
         &self.urls
+    }
+
+    /// A memory miss: Redis, or a render (shared with the other replicas through the lock).
+    async fn fill(
+        &self,
+        request: &RenderRequest,
+        key: CacheKey,
+        from_redis: &AtomicBool,
+    ) -> Result<CachedRender, RenderFailure> {
+        // Only keys made with a known version that is still current are shared through Redis
+        // (one more hash of the source, on a memory miss only).
+        let Some(tier) = self.tier2.as_ref().filter(|_| {
+            self.versions.is_known()
+                && self
+                    .versions
+                    .with_version(request.kind.name, |version| CacheKey::of(request, version))
+                    == key
+        }) else {
+            return self.render_upstream(request).await;
+        };
+        match tier.get(&key).await {
+            Lookup::Hit(render) => {
+                from_redis.store(true, Ordering::Relaxed);
+                return Ok(render);
+            }
+            Lookup::Unavailable => return self.render_upstream(request).await,
+            Lookup::Miss => {}
+        }
+        let token = match tier.lock(&key).await {
+            Lock::Acquired(token) => Some(token),
+            Lock::Unavailable => return self.render_upstream(request).await,
+            Lock::Held => match wait_for(tier, &key).await {
+                Waited::Render(render) => {
+                    from_redis.store(true, Ordering::Relaxed);
+                    return Ok(render);
+                }
+                Waited::Lock(token) => Some(token),
+                Waited::Yourself => None,
+            },
+        };
+        let mut guard = LockGuard { tier, key, token };
+        let rendered = self.render_upstream(request).await?;
+        tier.store(key, &rendered, guard.token.take());
+        Ok(rendered)
     }
 
     async fn render_upstream(
@@ -150,6 +261,28 @@ impl Renderer {
     pub fn waiting(&self) -> i64 {
         self.waiting.load(Ordering::Relaxed)
     }
+}
+
+/// Waits for the replica holding `key`'s lock to store its render, bounded by the lock's life.
+async fn wait_for(tier: &RedisTier, key: &CacheKey) -> Waited {
+    let deadline = Instant::now() + tier.settings().lock_ttl;
+    let mut pause = Duration::from_millis(10);
+    while Instant::now() < deadline {
+        tokio::time::sleep(pause).await;
+        pause = (pause * 3 / 2).min(Duration::from_millis(100));
+        match tier.peek(key).await {
+            None => return Waited::Yourself,
+            Some((Some(render), _)) => return Waited::Render(render),
+            Some((None, true)) => {}
+            // No render and no lock: the holder failed or died.
+            Some((None, false)) => match tier.lock(key).await {
+                Lock::Acquired(token) => return Waited::Lock(token),
+                Lock::Held => {}
+                Lock::Unavailable => return Waited::Yourself,
+            },
+        }
+    }
+    Waited::Yourself
 }
 
 /// Decrements the in-flight gauge however the render ends (success, error or cancellation).

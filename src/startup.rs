@@ -1,6 +1,7 @@
 //! Builds the application: shared state, middleware and routes on a listener it binds itself,
 //! so production and the black-box tests (port 0) start the app the same way.
 
+use crate::cache::tier2::{RedisSettings, RedisTier, TierError};
 use crate::config::Config;
 use crate::health::HealthChecker;
 use crate::http_server::{self, ServerSettings};
@@ -31,10 +32,30 @@ impl AppState {
     /// The state for `config`: the Kroki client, cache, health checker, metrics and limiter.
     pub fn new(config: &Config) -> Result<AppState, StartupError> {
         let kroki = KrokiClient::new(config)?;
-        let metrics = Arc::new(Metrics::new());
+        let mut metrics = Metrics::new();
+        if config.cache_redis_url.is_some() {
+            metrics.register_tier2_up();
+        }
+        let metrics = Arc::new(metrics);
+        let tier2 = match &config.cache_redis_url {
+            Some(url) => {
+                let settings = RedisSettings {
+                    url: url.clone(),
+                    ttl: config.cache_redis_ttl,
+                    max_entry: config.cache_redis_max_entry,
+                    timeout: config.cache_redis_timeout,
+                    prefix: config.cache_redis_prefix.clone(),
+                    lock_ttl: config.kroki_timeout,
+                };
+                // A persistent cache must see a Kroki upgrade even when nobody calls /health.
+                kroki.versions().spawn_refresh(kroki.clone());
+                Some(RedisTier::start(settings, Arc::clone(&metrics))?)
+            }
+            None => None,
+        };
         Ok(AppState {
-            health: HealthChecker::new(config, kroki.clone()),
-            renderer: Renderer::new(config, kroki, Arc::clone(&metrics)),
+            health: HealthChecker::new(config, kroki.clone()).with_cache(tier2.clone()),
+            renderer: Renderer::new(config, kroki, Arc::clone(&metrics)).with_tier2(tier2),
             rate_limiter: config
                 .rate_limit
                 .map(|setting| RateLimiter::new(setting, config.trusted_proxies.clone())),
@@ -53,6 +74,8 @@ pub enum StartupError {
     },
     #[error("cannot build the HTTP client for Kroki: {0}")]
     Client(#[from] reqwest::Error),
+    #[error("cannot start the Redis cache tier: {0}")]
+    Redis(#[from] TierError),
     #[error("cannot start the server: {0}")]
     Server(#[from] std::io::Error),
 }

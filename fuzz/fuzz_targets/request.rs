@@ -66,7 +66,7 @@ fn check(result: Result<RenderRequest, AppError>) {
             assert!(request.kind.supports(request.format), "{request:?}");
             assert!(request.source.len() <= LIMIT);
             assert!(!request.source.as_str().trim().is_empty());
-            assert_eq!(CacheKey::of(&request).etag().len(), 34);
+            assert_eq!(CacheKey::of(&request, "engine@1").etag().len(), 34);
         }
         Err(error) => {
             assert!(error.status().is_client_error(), "not a 4xx: {error:?}");

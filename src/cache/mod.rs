@@ -1,6 +1,7 @@
 //! The render cache: in memory, content-addressed, bounded by bytes.
 //!
-//! The key is a BLAKE3 digest of the canonical type (aliases resolved), the format, the options
+//! The key is a BLAKE3 digest of the version that renders the type (see
+//! `kroki::versions`), the canonical type (aliases resolved), the format, the options
 //! (sorted, lower-cased keys) and the exact source, so one diagram requested through the editor,
 //! `/api/generate` or any Kroki-compatible route (GET or POST, padded or not) is one entry. The
 //! same digest is the response's strong ETag. Only successful renders are stored. moka's
@@ -17,6 +18,7 @@
 //! asks again), which puts the entry back with its variants. Until then the entry is served
 //! compressed on the fly. The byte budget counts every variant.
 
+pub mod tier2;
 mod url_index;
 mod variants;
 
@@ -44,13 +46,15 @@ const ENTRY_OVERHEAD: usize = 160;
 pub struct CacheKey([u8; 32]);
 
 impl CacheKey {
-    pub fn of(request: &RenderRequest) -> CacheKey {
+    /// The address of `request` as rendered by `version` (a Kroki upgrade changes renders).
+    pub fn of(request: &RenderRequest, version: &str) -> CacheKey {
         let mut hasher = blake3::Hasher::new();
         // Length-prefixed fields, so no two different requests hash the same input.
         let mut field = |bytes: &[u8]| {
             hasher.update(&(bytes.len() as u64).to_le_bytes());
             hasher.update(bytes);
         };
+        field(version.as_bytes());
         field(request.kind.name.as_bytes());
         field(request.format.name().as_bytes());
         for (key, value) in request.options.iter() {
@@ -59,6 +63,11 @@ impl CacheKey {
         }
         field(request.source.as_str().as_bytes());
         CacheKey(*hasher.finalize().as_bytes())
+    }
+
+    /// The whole digest in hex (the Redis tier's key).
+    pub fn hex(&self) -> String {
+        self.0.iter().map(|byte| format!("{byte:02x}")).collect()
     }
 
     /// A strong ETag: the first 128 bits of the digest in hex, quoted. The answer in a content
@@ -85,11 +94,16 @@ pub struct CacheCounters {
     pub evictions: AtomicU64,
 }
 
+/// Told of each render whose variants were just compressed into the memory tier.
+pub type OnCompressed = Arc<dyn Fn(CacheKey, &CachedRender) + Send + Sync>;
+
 #[derive(Clone)]
 pub struct RenderCache {
     entries: Option<Cache<CacheKey, CachedRender>>,
     counters: Arc<CacheCounters>,
     compressor: Arc<Compressor>,
+    /// The Redis tier's upgrade of its stored value, when the tier is on.
+    on_compressed: Option<OnCompressed>,
 }
 
 /// The background compressor's bookkeeping: the keys queued or being compressed, and one slot,
@@ -143,7 +157,14 @@ impl RenderCache {
             entries,
             counters,
             compressor,
+            on_compressed: None,
         }
+    }
+
+    /// Calls `hook` after the variants of a render are compressed and stored in memory (the
+    /// Redis tier stores them too, so other replicas need not compress again).
+    pub fn on_compressed(&mut self, hook: OnCompressed) {
+        self.on_compressed = Some(hook);
     }
 
     pub fn is_enabled(&self) -> bool {
@@ -225,6 +246,7 @@ impl RenderCache {
         };
         let entries = entries.clone();
         let value = value.clone();
+        let on_compressed = self.on_compressed.clone();
         runtime.spawn(async move {
             let _guard = guard;
             let Ok(_slot) = Arc::clone(&_guard.compressor.slot).acquire_owned().await else {
@@ -240,6 +262,7 @@ impl RenderCache {
                 CachedRender::with_variants(value.content_type, value.identity, encoded);
             // Put back only over the same render still without variants: never revive an
             // evicted entry, never overwrite a newer one.
+            let mut put = false;
             entries
                 .entry(key)
                 .and_compute_with(|current| {
@@ -248,13 +271,17 @@ impl RenderCache {
                             if entry.value().encoded.is_empty()
                                 && entry.value().identity == compressed.identity =>
                         {
-                            Op::Put(compressed)
+                            put = true;
+                            Op::Put(compressed.clone())
                         }
                         _ => Op::Nop,
                     };
                     std::future::ready(op)
                 })
                 .await;
+            if let (true, Some(hook)) = (put, on_compressed) {
+                hook(key, &compressed);
+            }
         });
     }
 
@@ -305,6 +332,21 @@ mod tests {
     use crate::domain::{DiagramOptions, DiagramSource, OptionValue};
     use actix_web::web::Bytes;
 
+    fn key_of(request: &RenderRequest) -> CacheKey {
+        CacheKey::of(request, "engine@1")
+    }
+
+    #[test]
+    fn key_and_etag_change_with_the_rendering_version() {
+        let request = request("graphviz", "svg", "digraph { a }", &[]);
+        let old = CacheKey::of(&request, "engine@14.1.3");
+        let new = CacheKey::of(&request, "engine@14.2.0");
+        assert_ne!(old, new);
+        assert_ne!(old.etag(), new.etag());
+        assert_eq!(old.hex().len(), 64);
+        assert!(old.etag()[1..33] == old.hex()[..32]);
+    }
+
     fn request(kind: &str, format: &str, source: &str, options: &[(&str, &str)]) -> RenderRequest {
         let kind = parse_type(kind).unwrap();
         let mut diagram_options = DiagramOptions::new();
@@ -321,13 +363,13 @@ mod tests {
 
     #[test]
     fn key_is_canonical_over_aliases_case_and_option_order() {
-        let a = CacheKey::of(&request(
+        let a = key_of(&request(
             "dot",
             "SVG",
             "digraph { a }",
             &[("b", "2"), ("A", "1")],
         ));
-        let b = CacheKey::of(&request(
+        let b = key_of(&request(
             "graphviz",
             "svg",
             "digraph { a }",
@@ -354,7 +396,7 @@ mod tests {
 
     #[test]
     fn key_tells_apart_every_field() {
-        let base = CacheKey::of(&request("graphviz", "svg", "digraph { a }", &[]));
+        let base = key_of(&request("graphviz", "svg", "digraph { a }", &[]));
         let others = [
             request("graphviz", "png", "digraph { a }", &[]),
             request("erd", "svg", "digraph { a }", &[]),
@@ -362,7 +404,7 @@ mod tests {
             request("graphviz", "svg", "digraph { a }", &[("theme", "dark")]),
         ];
         for other in &others {
-            assert_ne!(base, CacheKey::of(other));
+            assert_ne!(base, key_of(other));
         }
         // A number and a string with the same text are different options.
         let mut number = request("graphviz", "svg", "x", &[]);
@@ -371,11 +413,11 @@ mod tests {
             .insert("scale", OptionValue::Number(2.into()))
             .unwrap();
         let text = request("graphviz", "svg", "x", &[("scale", "2")]);
-        assert_ne!(CacheKey::of(&number), CacheKey::of(&text));
+        assert_ne!(key_of(&number), key_of(&text));
         // Length prefixes: moving a byte between fields changes the key.
         let split_a = request("graphviz", "svg", "x", &[("ab", "c")]);
         let split_b = request("graphviz", "svg", "x", &[("a", "bc")]);
-        assert_ne!(CacheKey::of(&split_a), CacheKey::of(&split_b));
+        assert_ne!(key_of(&split_a), key_of(&split_b));
     }
 
     fn render(bytes: &'static [u8]) -> CachedRender {
@@ -385,7 +427,7 @@ mod tests {
     #[tokio::test]
     async fn stores_successes_only() {
         let cache = RenderCache::new(1 << 20, None);
-        let key = CacheKey::of(&request("graphviz", "svg", "x", &[]));
+        let key = key_of(&request("graphviz", "svg", "x", &[]));
         let failed = cache
             .get_or_render(key, async { Err::<CachedRender, _>("boom") })
             .await;
@@ -407,7 +449,7 @@ mod tests {
     #[tokio::test]
     async fn concurrent_misses_render_once() {
         let cache = RenderCache::new(1 << 20, None);
-        let key = CacheKey::of(&request("graphviz", "svg", "x", &[]));
+        let key = key_of(&request("graphviz", "svg", "x", &[]));
         let renders = Arc::new(AtomicU64::new(0));
         let callers = (0..20).map(|_| {
             let renders = Arc::clone(&renders);
@@ -432,7 +474,7 @@ mod tests {
         let cache = RenderCache::new(100_000, None);
         static CHUNK: [u8; 10_000] = [b'x'; 10_000];
         for i in 0..100 {
-            let key = CacheKey::of(&request("graphviz", "svg", &format!("n{i}"), &[]));
+            let key = key_of(&request("graphviz", "svg", &format!("n{i}"), &[]));
             cache
                 .get_or_render(key, async { Ok::<_, &str>(render(&CHUNK)) })
                 .await
@@ -457,7 +499,7 @@ mod tests {
     #[tokio::test]
     async fn a_compressible_render_gets_its_variants_once_and_the_budget_counts_them() {
         let cache = RenderCache::new(1 << 20, None);
-        let key = CacheKey::of(&request("graphviz", "svg", "big", &[]));
+        let key = CacheKey::of(&request("graphviz", "svg", "big", &[]), "14.1.3");
         let svg = large_svg();
         let identity_len = svg.identity.len();
         let (served, hit) = cache
@@ -500,7 +542,7 @@ mod tests {
                 pending.insert(CacheKey([u8::try_from(i).unwrap(); 32]));
             }
         }
-        let key = CacheKey::of(&request("graphviz", "svg", "dropped", &[]));
+        let key = CacheKey::of(&request("graphviz", "svg", "dropped", &[]), "14.1.3");
         cache
             .get_or_render(key, async { Ok::<_, &str>(large_svg()) })
             .await
@@ -518,7 +560,7 @@ mod tests {
     #[tokio::test]
     async fn images_are_stored_as_they_came() {
         let cache = RenderCache::new(1 << 20, None);
-        let key = CacheKey::of(&request("graphviz", "png", "x", &[]));
+        let key = CacheKey::of(&request("graphviz", "png", "x", &[]), "14.1.3");
         let png = CachedRender::new("image/png", Bytes::from(vec![7u8; 50_000]));
         cache
             .get_or_render(key, async { Ok::<_, &str>(png) })
@@ -535,7 +577,7 @@ mod tests {
     async fn a_zero_budget_disables_caching() {
         let cache = RenderCache::new(0, None);
         assert!(!cache.is_enabled());
-        let key = CacheKey::of(&request("graphviz", "svg", "x", &[]));
+        let key = key_of(&request("graphviz", "svg", "x", &[]));
         for _ in 0..2 {
             let (_, hit) = cache
                 .get_or_render(key, async { Ok::<_, &str>(render(b"a")) })

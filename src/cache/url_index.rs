@@ -8,6 +8,7 @@
 //! full path.
 
 use super::CacheKey;
+use crate::kroki::KrokiVersions;
 use actix_web::http::header::HeaderMap;
 use moka::sync::Cache;
 
@@ -47,25 +48,31 @@ impl UrlDigest {
 }
 
 /// The remembered URLs; disabled (remembers nothing) when the render cache is.
+///
+/// Each address is remembered with the generation of Kroki's versions it was computed under
+/// (the address includes the version): after a Kroki upgrade the old addresses are not used.
 pub struct UrlIndex {
-    entries: Option<Cache<UrlDigest, CacheKey>>,
+    entries: Option<Cache<UrlDigest, (CacheKey, u64)>>,
+    versions: KrokiVersions,
 }
 
 impl UrlIndex {
-    pub fn new(enabled: bool) -> UrlIndex {
+    pub fn new(enabled: bool, versions: KrokiVersions) -> UrlIndex {
         UrlIndex {
             entries: enabled.then(|| Cache::new(CAPACITY)),
+            versions,
         }
     }
 
     pub fn get(&self, url: &UrlDigest) -> Option<CacheKey> {
-        self.entries.as_ref()?.get(url)
+        let (key, generation) = self.entries.as_ref()?.get(url)?;
+        (generation == self.versions.generation()).then_some(key)
     }
 
     /// Remembers the address a URL decoded to, after its render succeeded.
     pub fn remember(&self, url: UrlDigest, key: CacheKey) {
         if let Some(entries) = &self.entries {
-            entries.insert(url, key);
+            entries.insert(url, (key, self.versions.generation()));
         }
     }
 }
@@ -119,11 +126,16 @@ mod tests {
     fn remembers_only_when_enabled() {
         let url = UrlDigest::of("/a/b/c", "", &headers(&[]), PREFIX);
         let key = CacheKey([7; 32]);
-        let enabled = UrlIndex::new(true);
+        let versions = KrokiVersions::new(None);
+        let enabled = UrlIndex::new(true, versions.clone());
         assert_eq!(enabled.get(&url), None);
         enabled.remember(url, key);
         assert_eq!(enabled.get(&url), Some(key));
-        let disabled = UrlIndex::new(false);
+        // A version change forgets the addresses computed before it.
+        let health = serde_json::json!({"kroki": {"number": "0.33.0"}});
+        versions.update(health.as_object().unwrap());
+        assert_eq!(enabled.get(&url), None);
+        let disabled = UrlIndex::new(false, versions);
         disabled.remember(url, key);
         assert_eq!(disabled.get(&url), None);
     }

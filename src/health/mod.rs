@@ -88,6 +88,8 @@ pub struct HealthChecker {
     probe_timeout: Duration,
     started: Instant,
     latest: Mutex<Option<(Instant, Arc<HealthReport>)>>,
+    /// The Redis tier, when configured: the `cache` check.
+    cache: Option<crate::cache::tier2::RedisTier>,
 }
 
 impl HealthChecker {
@@ -100,7 +102,14 @@ impl HealthChecker {
             probe_timeout: config.health_probe_timeout,
             started: Instant::now(),
             latest: Mutex::new(None),
+            cache: None,
         }
+    }
+
+    /// Adds the `cache` check (degraded, never unhealthy, while Redis is unreachable).
+    pub fn with_cache(mut self, cache: Option<crate::cache::tier2::RedisTier>) -> HealthChecker {
+        self.cache = cache;
+        self
     }
 
     /// The latest verdict, probing again when the shared one is older than the TTL.
@@ -163,10 +172,18 @@ impl HealthChecker {
             .max()
             .unwrap_or(Status::Healthy);
         checks.extend(companion_checks);
-        let status = verdict(
+        let mut status = verdict(
             checks.get("kroki").map_or(Status::Unhealthy, |c| c.status),
             companions_worst,
         );
+        if let Some(cache) = self
+            .cache
+            .as_ref()
+            .map(crate::cache::tier2::RedisTier::check)
+        {
+            status = status.max(cache.status.min(Status::Degraded));
+            checks.insert("cache".to_owned(), cache);
+        }
         HealthReport {
             service: env!("CARGO_PKG_NAME"),
             version: env!("CARGO_PKG_VERSION"),

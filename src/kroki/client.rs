@@ -6,6 +6,7 @@
 //! Kroki's own message can be read back exactly.
 
 use super::error::KrokiError;
+use super::versions::KrokiVersions;
 use crate::config::Config;
 use crate::domain::{DiagramOptions, RenderRequest};
 use actix_web::web::Bytes;
@@ -30,6 +31,8 @@ pub struct KrokiClient {
     base_url: String,
     timeout: Duration,
     max_response_size: usize,
+    /// Updated by every `/health` answer read through [`KrokiClient::info`].
+    versions: KrokiVersions,
 }
 
 /// A successful render: the bytes exactly as Kroki sent them.
@@ -69,7 +72,13 @@ impl KrokiClient {
             base_url: config.kroki_url.as_str().trim_end_matches('/').to_owned(),
             timeout: config.kroki_timeout,
             max_response_size: config.max_response_size,
+            versions: KrokiVersions::new(config.kroki_version.clone()),
         })
+    }
+
+    /// The versions Kroki reported (or `KROKI_VERSION`), for cache keys.
+    pub fn versions(&self) -> &KrokiVersions {
+        &self.versions
     }
 
     pub fn base_url(&self) -> &str {
@@ -169,17 +178,18 @@ impl KrokiClient {
                 message: error_message(&bytes),
             });
         }
-        let health = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
-        let version = health
-            .as_ref()
-            .and_then(|health| health.pointer("/version/kroki/number"))
-            .and_then(|number| number.as_str().map(str::to_owned));
-        let versions = health
-            .and_then(|mut health| health.get_mut("version").map(serde_json::Value::take))
-            .and_then(|versions| match versions {
+        let versions = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|mut health| match health.get_mut("version")?.take() {
                 serde_json::Value::Object(map) => Some(map),
                 _ => None,
             });
+        let version = versions
+            .as_ref()
+            .and_then(|map| map.get("kroki")?.get("number")?.as_str().map(str::to_owned));
+        if let Some(map) = &versions {
+            self.versions.update(map);
+        }
         Ok(KrokiInfo {
             version,
             versions,

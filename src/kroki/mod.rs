@@ -3,6 +3,8 @@
 
 mod client;
 mod error;
+pub mod versions;
 
 pub use client::{KrokiClient, KrokiInfo, Rendered};
 pub use error::{affected_types, logged_under, KrokiError};
+pub use versions::KrokiVersions;

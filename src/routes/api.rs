@@ -104,12 +104,8 @@ pub async fn generate(
     };
     let diagram = state.renderer.render(&render_request).await?;
     let disposition = Disposition::Inline(render_request.format.file_extension());
-    let mut response = diagram_response(
-        request.headers(),
-        &diagram,
-        disposition,
-        POST_CACHE_CONTROL,
-    );
+    let mut response =
+        diagram_response(request.headers(), &diagram, disposition, POST_CACHE_CONTROL);
     if !ignored.is_empty() {
         if let Ok(value) = header::HeaderValue::from_str(&ignored.join(", ")) {
             response.headers_mut().insert(IGNORED_FIELDS.clone(), value);

@@ -138,7 +138,7 @@ pub async fn get_diagram(
         source,
         options,
     };
-    let key = CacheKey::of(&render_request);
+    let key = state.renderer.key(&render_request).await;
     let response = render_keyed(&request, &state, &render_request, key).await?;
     if response.status().is_success() {
         state.renderer.urls().remember(url, key);
@@ -356,7 +356,7 @@ async fn render(
         source,
         options,
     };
-    let key = CacheKey::of(&render_request);
+    let key = state.renderer.key(&render_request).await;
     render_keyed(request, state, &render_request, key).await
 }
 

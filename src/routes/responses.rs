@@ -100,7 +100,7 @@ pub fn diagram_response(
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::CONTENT_SECURITY_POLICY, DIAGRAM_CSP))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header(("x-cache", if diagram.cache_hit { "HIT" } else { "MISS" }));
+        .insert_header(("x-cache", x_cache(diagram)));
     if compressible {
         response.insert_header((header::VARY, "Accept-Encoding"));
     }
@@ -128,6 +128,17 @@ pub fn diagram_response(
             vary_on_accept_encoding(response.headers_mut());
             response.map_into_boxed_body()
         }
+    }
+}
+
+/// `HIT` (memory), `HIT-REDIS` (the Redis tier) or `MISS` (rendered by Kroki).
+fn x_cache(diagram: &Diagram) -> &'static str {
+    if diagram.redis_hit {
+        "HIT-REDIS"
+    } else if diagram.cache_hit {
+        "HIT"
+    } else {
+        "MISS"
     }
 }
 

@@ -6,14 +6,29 @@ use crate::catalog::{BUILD_HASH, KROKI_VERSION, TYPES};
 
 /// `GET /health`: `{"status":"pass","version":{"kroki":{...}, "<type>":"<version>", ...}}`.
 pub fn health_json() -> String {
+    health_json_with(&std::collections::BTreeMap::new())
+}
+
+/// `/health` with some versions replaced (`kroki` replaces Kroki's number), as after an upgrade.
+pub fn health_json_with(versions: &std::collections::BTreeMap<String, String>) -> String {
+    let version = |name: &str, default: &'static str| -> String {
+        versions
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| default.to_owned())
+    };
     let quote = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned());
     let mut out = format!(
         "{{\"status\":\"pass\",\"version\":{{\"kroki\":{{\"number\":{},\"build_hash\":{}}}",
-        quote(KROKI_VERSION),
+        quote(&version("kroki", KROKI_VERSION)),
         quote(BUILD_HASH)
     );
     for ty in TYPES.iter() {
-        out.push_str(&format!(",{}:{}", quote(ty.name), quote(ty.version)));
+        out.push_str(&format!(
+            ",{}:{}",
+            quote(ty.name),
+            quote(&version(ty.name, ty.version))
+        ));
     }
     out.push_str("}}");
     out
@@ -74,6 +89,18 @@ mod tests {
         assert_eq!(value["version"]["kroki"]["number"], "0.32.1");
         assert_eq!(value["version"]["kroki"]["build_hash"], "standin");
         assert_eq!(value["version"]["goat"], "undefined");
+        assert_eq!(value["version"]["dot"], "14.1.3");
+    }
+
+    #[test]
+    fn health_reports_replaced_versions() {
+        let mut versions = std::collections::BTreeMap::new();
+        versions.insert("kroki".to_owned(), "0.33.0".to_owned());
+        versions.insert("graphviz".to_owned(), "15.0.0".to_owned());
+        let value: serde_json::Value =
+            serde_json::from_str(&health_json_with(&versions)).unwrap_or(serde_json::Value::Null);
+        assert_eq!(value["version"]["kroki"]["number"], "0.33.0");
+        assert_eq!(value["version"]["graphviz"], "15.0.0");
         assert_eq!(value["version"]["dot"], "14.1.3");
     }
 

@@ -180,6 +180,12 @@ impl StandIn {
         self.shared.set_down(companion, down);
     }
 
+    /// Makes `/health` report `version` for `name` (a diagram type, or `kroki` for Kroki's
+    /// number), as a Kroki upgrade would.
+    pub fn set_version(&self, name: &str, version: &str) {
+        self.shared.set_version(name, version);
+    }
+
     /// The requests received on Kroki routes, oldest first (the last 1000).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests()

@@ -314,7 +314,7 @@ async fn route(ctx: &Ctx, body: &[u8], state: &Shared) -> Reply {
         [name] => match catalog::find(name) {
             Some(ty) if method == Method::POST => post_type(ty, None, ctx, body, state).await,
             Some(_) => KrokiError::method_not_allowed().into(),
-            None if method == Method::GET && matches!(*name, "health" | "healthz") => health(),
+            None if method == Method::GET && matches!(*name, "health" | "healthz") => health(state),
             None if method == Method::GET && *name == "metrics" => Reply::Page {
                 content_type: "text/plain; version=0.0.4",
                 body: info::metrics_text().into_bytes(),
@@ -329,7 +329,7 @@ async fn route(ctx: &Ctx, body: &[u8], state: &Shared) -> Reply {
                 Ok(_) => KrokiError::method_not_allowed().into(),
                 Err(e) => e.into(),
             },
-            None if method == Method::GET && *name == "v1" && *format == "health" => health(),
+            None if method == Method::GET && *name == "v1" && *format == "health" => health(state),
             None => KrokiError::not_found().into(),
         },
         [name, format, encoded] if method == Method::GET => match catalog::find(name) {
@@ -340,10 +340,10 @@ async fn route(ctx: &Ctx, body: &[u8], state: &Shared) -> Reply {
     }
 }
 
-fn health() -> Reply {
+fn health(state: &Shared) -> Reply {
     Reply::Page {
         content_type: "application/health+json",
-        body: info::health_json().into_bytes(),
+        body: info::health_json_with(&state.versions()).into_bytes(),
     }
 }
 

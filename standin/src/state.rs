@@ -1,7 +1,7 @@
 //! State shared by the server workers and the [`StandIn`](crate::StandIn) handle: the current
 //! fault, the companions marked down, and the recorded requests.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -78,6 +78,7 @@ pub struct Shared {
     down: Mutex<BTreeSet<String>>,
     requests: Mutex<VecDeque<RecordedRequest>>,
     count: AtomicU64,
+    versions: Mutex<BTreeMap<String, String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -93,7 +94,18 @@ impl Shared {
             down: Mutex::new(BTreeSet::new()),
             requests: Mutex::new(VecDeque::with_capacity(64)),
             count: AtomicU64::new(0),
+            versions: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// Versions `/health` reports instead of the catalog's (`kroki` for Kroki's number).
+    pub fn versions(&self) -> BTreeMap<String, String> {
+        lock(&self.versions).clone()
+    }
+
+    /// Makes `/health` report `version` for `name` (a type, or `kroki`).
+    pub fn set_version(&self, name: &str, version: &str) {
+        lock(&self.versions).insert(name.to_owned(), version.to_owned());
     }
 
     /// The current fault.

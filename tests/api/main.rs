@@ -21,4 +21,5 @@ mod limits;
 mod observability;
 mod pages;
 mod rate_limit;
+mod redis_tier;
 mod seed_compat;
