@@ -206,6 +206,17 @@ def report(path):
             out(f"  {'kroki-web vs nginx, both with the browser AE':<40} "
                 f"{ae['rps'] / nginx_ae['rps']:>10.2f}")
         out("")
+    redis_app, redis_nginx = runs.get("redis_app"), runs.get("redis_nginx")
+    if redis_app and redis_nginx:
+        out("1c. Redis hits: kroki-web with no memory tier (CACHE_MAX_SIZE=0) and its Redis tier on, "
+            "every request a Redis GET (ratios vs nginx proxy_cache, run right after it)")
+        out(header)
+        out(row("nginx proxy_cache", redis_nginx, redis_nginx))
+        out(row("kroki-web, Redis tier only", redis_app, redis_nginx))
+        ratio = redis_app["rps"] / redis_nginx["rps"]
+        out(f"  target: Redis hits >= 0.5x nginx proxy_cache hits: {ratio:.2f} "
+            f"{'PASS' if ratio >= 0.5 else 'MISS'}")
+        out("")
     out("3. POST /api/generate, JSON, the same diagram (hits; ratios vs nginx proxy_cache GET above)")
     out(header)
     out(row("kroki-web POST /api/generate", post, nginx_hit))

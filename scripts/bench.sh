@@ -7,6 +7,8 @@
 #      1b. the same with a browser's Accept-Encoding (kroki-web's stored variants vs nginx
 #      proxy_cache with `gzip on`), for the small diagram and for a ~300 KB Graphviz-like SVG
 #      (bench/tools.py largesvg, served by a fixed nginx upstream);
+#      1c. Redis hits: kroki-web with no memory tier (CACHE_MAX_SIZE=0) and its Redis tier on
+#      (CACHE_REDIS_URL, a redis-server started here) vs nginx proxy_cache, the same URL;
 #   2. cache misses: kroki-web (CACHE_MAX_SIZE=0) vs nginx proxy_pass vs the stand-in directly,
 #      at the same load and again at light load (1 connection);
 #   3. POST /api/generate (JSON) at the same load, cache hits;
@@ -45,11 +47,11 @@ source "$BENCH_DIR/lib.sh"
 
 # --- the contenders --------------------------------------------------------------------------
 
-start_app() { # name port cache_max_size [upstream_port]: starts kroki-web, sets APP_PID
-    local name=$1 port=$2 cache=$3 upstream=${4:-$UPSTREAM_PORT}
+start_app() { # name port cache_max_size [upstream_port [redis_url]]: starts kroki-web, sets APP_PID
+    local name=$1 port=$2 cache=$3 upstream=${4:-$UPSTREAM_PORT} redis=${5:-off}
     env KROKI_URL="http://127.0.0.1:$upstream" LISTEN_HOST=127.0.0.1 PORT="$port" \
         WORKERS="$WORKERS" LOG_LEVEL=warn CACHE_MAX_SIZE="$cache" SHUTDOWN_TIMEOUT=2s \
-        KROKI_COMPANIONS=none "$BIN/kroki-web" >"$WORK/$name.log" 2>&1 &
+        KROKI_COMPANIONS=none CACHE_REDIS_URL="$redis" "$BIN/kroki-web" >"$WORK/$name.log" 2>&1 &
     APP_PID=$!
     PIDS+=("$APP_PID")
     tools wait "http://127.0.0.1:$port/healthz" 10 || die "kroki-web ($name) did not start: $(tail -n 5 "$WORK/$name.log")"
@@ -101,7 +103,7 @@ wait_variants() { # url: until kroki-web answers a browser from stored variants 
 # --- the run ---------------------------------------------------------------------------------
 
 main() {
-    ensure_tools wrk:wrk nginx:nginx python3:python3 awk:gawk curl:curl
+    ensure_tools wrk:wrk nginx:nginx python3:python3 awk:gawk curl:curl redis-server:redis-server
     cd "$ROOT"
     WORK=$(mktemp -d -t kroki-bench.XXXXXX)
     # nginx's workers run as nobody when started by root: they must reach the cache directory.
@@ -112,11 +114,11 @@ main() {
     local nginx_bin
     nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
     local ports
-    mapfile -t ports < <(tools ports 9)
+    mapfile -t ports < <(tools ports 11)
     UPSTREAM_PORT=${ports[0]}
     local cache_port=${ports[1]} pass_port=${ports[2]} hit_port=${ports[3]} miss_port=${ports[4]} \
         fill_port=${ports[5]} large_port=${ports[6]} large_cache_port=${ports[7]} \
-        large_hit_port=${ports[8]}
+        large_hit_port=${ports[8]} redis_port=${ports[9]} redis_hit_port=${ports[10]}
 
     local encoded path
     encoded=$(tools encode "$BENCH_DIR/diagram.dot")
@@ -186,6 +188,29 @@ main() {
     load_peak_kib=$(max_of "$WORK/rss-load.txt")
     load_hwm_kib=$(rss_kib "$hit_pid" VmHWM)
     stop "$hit_pid"
+
+    # 1c: Redis hits, the memory tier off: every request is a Redis GET (and the same URL as 1).
+    log "starting redis-server on :$redis_port and kroki-web (CACHE_MAX_SIZE=0, Redis tier on) on :$redis_hit_port"
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+        >"$WORK/redis.log" 2>&1 &
+    PIDS+=("$!")
+    local i
+    for ((i = 0; i < 100; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break
+        sleep 0.1
+    done
+    start_app app-redis "$redis_hit_port" 0 "$UPSTREAM_PORT" "redis://127.0.0.1:$redis_port/0"
+    local redis_pid=$APP_PID
+    curl -fsS -o /dev/null "http://127.0.0.1:$redis_hit_port$path"
+    for ((i = 0; i < 100; i++)); do
+        [[ $(tools header "http://127.0.0.1:$redis_hit_port$path" x-cache) == HIT-REDIS ]] && break
+        sleep 0.1
+    done
+    expect_header "http://127.0.0.1:$redis_hit_port$path" x-cache HIT-REDIS
+    run_wrk redis_app "http://127.0.0.1:$redis_hit_port$path" "$BENCH_DIR/get.lua"
+    run_wrk redis_nginx "http://127.0.0.1:$cache_port$path" "$BENCH_DIR/get.lua"
+    expect_header "http://127.0.0.1:$redis_hit_port$path" x-cache HIT-REDIS
+    stop "$redis_pid"
 
     # 1b, large: a ~300 KB SVG from the fixed upstream, with and without the browser's header.
     log "starting kroki-web (default cache) on :$large_hit_port in front of the fixed $large_bytes-byte SVG"
