@@ -12,16 +12,26 @@ fn readme_documents_every_setting_with_its_default() {
         );
         assert!(readme.contains(&row), "README.md lacks the row:\n{row}");
     }
-    let rows = readme
-        .lines()
-        .filter(|line| line.starts_with("| `") && line.split('|').count() == 5)
-        .filter(|line| line[3..].starts_with(|c: char| c.is_ascii_uppercase()))
-        .count();
     assert_eq!(
-        rows,
+        readme_setting_rows(readme).len(),
         SETTINGS.len(),
         "README.md documents a setting the code does not read"
     );
+}
+
+/// The rows of README.md's configuration table (from its `| variable | default | meaning |`
+/// header to the first line after it that is not a table row), as (variable, default).
+fn readme_setting_rows(readme: &str) -> Vec<(&str, &str)> {
+    readme
+        .lines()
+        .skip_while(|line| !line.starts_with("| variable | default | meaning |"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            (cells[1].trim_matches('`'), cells[2].trim_matches('`'))
+        })
+        .collect()
 }
 
 /// Statements of docs/benchmarks.md checked against the code: the answer size of the benchmark
@@ -203,18 +213,7 @@ fn help_prints_every_readme_variable_with_its_default() {
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).expect("UTF-8 help");
     let readme = include_str!("../README.md");
-    let rows: Vec<(&str, &str)> = readme
-        .lines()
-        .filter(|line| line.starts_with("| `") && line.split('|').count() == 5)
-        .filter_map(|line| {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            let variable = cells[1].trim_matches('`');
-            let default = cells[2].trim_matches('`');
-            variable
-                .starts_with(|c: char| c.is_ascii_uppercase())
-                .then_some((variable, default))
-        })
-        .collect();
+    let rows = readme_setting_rows(readme);
     assert_eq!(rows.len(), SETTINGS.len());
     for (variable, default) in rows {
         let line = help
