@@ -231,14 +231,13 @@ impl Renderer {
         &self,
         request: &RenderRequest,
     ) -> Result<CachedRender, RenderFailure> {
-        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let waiting = Counted::up(&self.waiting);
         let permit = tokio::time::timeout(self.queue_timeout, self.slots.acquire()).await;
-        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        drop(waiting);
         let Ok(Ok(_permit)) = permit else {
             return Err(RenderFailure::Overloaded);
         };
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
-        let _in_flight = InFlight(&self.in_flight);
+        let _in_flight = Counted::up(&self.in_flight);
         let started = Instant::now();
         let result = self.kroki.render(request).await;
         let outcome = result.as_ref().map_or_else(KrokiError::code, |_| "ok");
@@ -285,11 +284,67 @@ async fn wait_for(tier: &RedisTier, key: &CacheKey) -> Waited {
     Waited::Yourself
 }
 
-/// Decrements the in-flight gauge however the render ends (success, error or cancellation).
-struct InFlight<'a>(&'a AtomicI64);
+/// One unit of a gauge that goes up and down (renders waiting, renders in flight): counted up
+/// when made and down when dropped, however the wait or the render ends (success, error, or the
+/// client going away, which drops the request's future mid-wait).
+struct Counted<'a>(&'a AtomicI64);
 
-impl Drop for InFlight<'_> {
+impl<'a> Counted<'a> {
+    fn up(gauge: &'a AtomicI64) -> Counted<'a> {
+        gauge.fetch_add(1, Ordering::Relaxed);
+        Counted(gauge)
+    }
+}
+
+impl Drop for Counted<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::domain::request::{parse_format, parse_type};
+    use crate::domain::{DiagramOptions, DiagramSource};
+
+    fn renderer(concurrency: &str) -> Renderer {
+        let config = Config::from_lookup(|name| match name {
+            // Never contacted: the test holds the only render slot.
+            "KROKI_URL" => Some("http://127.0.0.1:9".to_owned()),
+            "RENDER_CONCURRENCY" => Some(concurrency.to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        let kroki = KrokiClient::new(&config).unwrap();
+        Renderer::new(&config, kroki, Arc::new(Metrics::new()))
+    }
+
+    fn request(source: &str) -> RenderRequest {
+        let kind = parse_type("graphviz").unwrap();
+        RenderRequest {
+            kind,
+            format: parse_format(kind, "svg").unwrap(),
+            source: DiagramSource::parse(source.to_owned(), 1 << 20).unwrap(),
+            options: DiagramOptions::new(),
+        }
+    }
+
+    /// A request dropped while it waits for a render slot (its client went away, a timeout
+    /// around it fired) is no longer counted as waiting.
+    #[tokio::test]
+    async fn a_wait_for_a_render_slot_that_is_dropped_is_counted_down() {
+        let renderer = renderer("1");
+        let _held = renderer.slots.acquire().await.unwrap();
+        let waiting = tokio::time::timeout(
+            Duration::from_millis(50),
+            renderer.render(&request("digraph { waits }")),
+        )
+        .await;
+        assert!(waiting.is_err(), "the render should still be waiting");
+        assert_eq!(renderer.waiting(), 0);
+        assert_eq!(renderer.in_flight(), 0);
     }
 }
