@@ -58,6 +58,14 @@ pub enum Lookup {
     Unavailable,
 }
 
+/// Whether a write may create the key or only replace it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Always,
+    /// Only over a value Redis holds already (`SET … XX`).
+    IfPresent,
+}
+
 /// The outcome of asking for the single-flight lock.
 #[derive(Debug)]
 pub enum Lock {
@@ -256,26 +264,30 @@ impl RedisTier {
             return;
         };
         let tier = self.clone();
-        self.0.runtime.spawn(async move {
-            let name = tier.render_key(&key);
-            let ttl = u64::try_from(tier.0.settings.ttl.as_millis()).unwrap_or(u64::MAX);
-            let written = value.len() as u64;
-            let stored = tier
-                .call("set", |mut connection| async move {
-                    redis::cmd("SET")
-                        .arg(name)
-                        .arg(value)
-                        .arg("PX")
-                        .arg(ttl)
-                        .arg("XX")
-                        .query_async::<Option<String>>(&mut connection)
-                        .await
-                })
-                .await;
-            if matches!(stored, Some(Ok(Some(_)))) {
-                tier.0.metrics.count_tier2_written(written);
-            }
-        });
+        self.0
+            .runtime
+            .spawn(async move { tier.write(&key, value, Write::IfPresent).await });
+    }
+
+    /// `SET` of a render's value with the tier's TTL (`XX` for [`Write::IfPresent`]), counting
+    /// the bytes written when Redis took it.
+    async fn write(&self, key: &CacheKey, value: Vec<u8>, mode: Write) {
+        let name = self.render_key(key);
+        let ttl = u64::try_from(self.0.settings.ttl.as_millis()).unwrap_or(u64::MAX);
+        let written = value.len() as u64;
+        let stored = self
+            .call("set", |mut connection| async move {
+                let mut command = redis::cmd("SET");
+                command.arg(name).arg(value).arg("PX").arg(ttl);
+                if mode == Write::IfPresent {
+                    command.arg("XX");
+                }
+                command.query_async::<Option<String>>(&mut connection).await
+            })
+            .await;
+        if matches!(stored, Some(Ok(Some(_)))) {
+            self.0.metrics.count_tier2_written(written);
+        }
     }
 
     /// Asks for the single-flight lock of `key`.
@@ -313,17 +325,7 @@ impl RedisTier {
         let tier = self.clone();
         self.0.runtime.spawn(async move {
             if let Some(value) = value {
-                let name = tier.render_key(&key);
-                let ttl = u64::try_from(tier.0.settings.ttl.as_millis()).unwrap_or(u64::MAX);
-                let written = value.len() as u64;
-                let stored = tier
-                    .call("set", |mut connection| async move {
-                        connection.pset_ex::<_, _, ()>(name, value, ttl).await
-                    })
-                    .await;
-                if matches!(stored, Some(Ok(()))) {
-                    tier.0.metrics.count_tier2_written(written);
-                }
+                tier.write(&key, value, Write::Always).await;
             }
             if let Some(token) = token {
                 tier.unlock(&key, token).await;
