@@ -2,27 +2,18 @@
 //! are dropped within `CLIENT_REQUEST_TIMEOUT`, header floods get 431 and a closed
 //! connection, and the app serves normal requests all along.
 
-use crate::helpers::{connect, served_once, spawn_app_with, TestApp};
+use crate::helpers::{self, connect, served_once, spawn_app_with, TestApp};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Reads until the server closes; returns what it sent (an error counts as closed).
+/// Reads until the server closes; returns what it sent (an error counts as closed). Fails if
+/// the connection is still open after `within`.
 async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> Vec<u8> {
-    let mut received = Vec::new();
-    let mut buffer = [0u8; 4096];
-    let outcome = tokio::time::timeout(within, async {
-        loop {
-            match stream.read(&mut buffer).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => received.extend_from_slice(&buffer[..n]),
-            }
-        }
-    })
-    .await;
+    let (received, closed) = helpers::read_until_closed(stream, within).await;
     assert!(
-        outcome.is_ok(),
+        closed.is_some(),
         "the server kept the connection open for {within:?}"
     );
     received

@@ -3,30 +3,14 @@
 //! connections, and one error shape per path whatever made the answer.
 
 use crate::helpers::{
-    api_error, connect, content_type, encode, header, served_once, spawn_app_with, TestApp,
+    api_error, connect, content_type, encode, header, read_until_closed, served_once,
+    spawn_app_with, TestApp,
 };
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-/// Reads until the server closes (or `within` passes); what it sent, and when it closed.
-async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> (Vec<u8>, Option<Instant>) {
-    let mut received = Vec::new();
-    let mut buffer = [0u8; 8192];
-    let outcome = tokio::time::timeout(within, async {
-        loop {
-            match stream.read(&mut buffer).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => received.extend_from_slice(&buffer[..n]),
-            }
-        }
-    })
-    .await;
-    (received, outcome.ok().map(|()| Instant::now()))
-}
 
 fn status_of(response: &[u8]) -> u16 {
     String::from_utf8_lossy(response)

@@ -58,6 +58,26 @@ pub async fn connect(app: &TestApp) -> TcpStream {
         .expect("the app accepts a connection")
 }
 
+/// Reads until the server closes (an error counts as closed) or `within` passes: what it sent,
+/// and when it closed (`None` if it was still open at the deadline).
+pub async fn read_until_closed(
+    stream: &mut TcpStream,
+    within: std::time::Duration,
+) -> (Vec<u8>, Option<std::time::Instant>) {
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 8192];
+    let outcome = tokio::time::timeout(within, async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await;
+    (received, outcome.ok().map(|()| std::time::Instant::now()))
+}
+
 /// One whole request on `stream`, answered 200 (the connection is kept alive).
 pub async fn served_once(stream: &mut TcpStream) {
     stream

@@ -428,8 +428,8 @@ impl Page {
             .to_owned()
     }
 
-    /// Replaces the source by typing it (select all, then the keys), as a person would.
-    pub async fn type_source(&self, text: &str) {
+    /// Focuses the source editor and selects all of it (Ctrl+A); returns its element.
+    async fn select_all_source(&self) -> fantoccini::elements::Element {
         let editor = self.find(".cm-content").await;
         editor.click().await.expect("the editor takes focus");
         let select_all = format!(
@@ -438,6 +438,12 @@ impl Page {
             char::from(fantoccini::key::Key::Null)
         );
         editor.send_keys(&select_all).await.expect("select all");
+        editor
+    }
+
+    /// Replaces the source by typing it (select all, then the keys), as a person would.
+    pub async fn type_source(&self, text: &str) {
+        let editor = self.select_all_source().await;
         editor
             .send_keys(&format!(
                 "{}{text}",
@@ -450,14 +456,7 @@ impl Page {
     /// Replaces the source by pasting `text` (select all, then a paste event), for sources too
     /// long to type.
     pub async fn paste_source(&self, text: &str) {
-        let editor = self.find(".cm-content").await;
-        editor.click().await.expect("the editor takes focus");
-        let select_all = format!(
-            "{}a{}",
-            char::from(fantoccini::key::Key::Control),
-            char::from(fantoccini::key::Key::Null)
-        );
-        editor.send_keys(&select_all).await.expect("select all");
+        self.select_all_source().await;
         self.client
             .execute(
                 "const content = document.querySelector('.cm-content');
