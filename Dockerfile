@@ -17,14 +17,16 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /src
 
 # 1. Dependencies. Cargo loads the whole workspace even to build one binary, so it needs every
-#    member's manifest (the stand-in Kroki's too: tests only, never shipped) and a file for every
-#    target a manifest declares ([[bin]], [[bench]], [[test]], [[example]]): placeholders do.
+#    member's manifest (the stand-in Kroki's and the test support's too: tests only, never
+#    shipped) and a file for every target a manifest declares ([[bin]], [[bench]], [[test]],
+#    [[example]]): placeholders do.
 COPY Cargo.toml Cargo.lock ./
 COPY standin/Cargo.toml standin/Cargo.toml
-RUN mkdir -p src standin/src \
-    && touch src/lib.rs standin/src/lib.rs \
+COPY test-support/Cargo.toml test-support/Cargo.toml
+RUN mkdir -p src standin/src test-support/src \
+    && touch src/lib.rs standin/src/lib.rs test-support/src/lib.rs \
     && echo 'fn main() {}' > src/main.rs \
-    && for manifest in Cargo.toml standin/Cargo.toml; do \
+    && for manifest in Cargo.toml standin/Cargo.toml test-support/Cargo.toml; do \
          awk -F'"' -v dir="$(dirname "$manifest")" ' \
            /^\[/ { kind = "" } \
            /^\[\[bin\]\]/ { kind = "src/bin" } \

@@ -2,7 +2,7 @@
 //! are dropped within `CLIENT_REQUEST_TIMEOUT`, header floods get 431 and a closed
 //! connection, and the app serves normal requests all along.
 
-use crate::helpers::{self, connect, served_once, spawn_app_with, TestApp};
+use crate::helpers::{self, connect, served_once, spawn_app_with, status_of, TestApp};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -17,14 +17,6 @@ async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> Vec<u8> 
         "the server kept the connection open for {within:?}"
     );
     received
-}
-
-fn status_of(response: &[u8]) -> u16 {
-    let text = String::from_utf8_lossy(response);
-    text.split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0)
 }
 
 /// A dropped slow client: nothing, or a 408, and never a 5xx.
