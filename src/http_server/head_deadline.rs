@@ -1108,80 +1108,85 @@ mod tests {
     const APP_404: &[u8] =
         b"HTTP/1.1 404 Not Found\r\nx-request-id: a\r\ncontent-length: 0\r\n\r\n";
 
-    #[tokio::test(start_paused = true)]
-    async fn after_an_early_answer_the_rest_of_the_body_is_no_head_and_the_next_head_has_its_deadline(
+    type Client = (
+        tokio::io::ReadHalf<tokio::io::DuplexStream>,
+        tokio::io::WriteHalf<tokio::io::DuplexStream>,
+    );
+
+    /// A request's head and its body's start, read by the server and answered with `response`
+    /// before the rest of the body (1 s timeout); the server, the client and the timeout count.
+    async fn answered_early(
+        request: &[u8],
+        response: &[u8],
+    ) -> (
+        HeadDeadline<tokio::io::DuplexStream>,
+        Client,
+        Arc<AtomicUsize>,
     ) {
         let (client, server) = tokio::io::duplex(4096);
         let (on_timeout, count) = counter();
         let mut server = HeadDeadline::new(server, Duration::from_secs(1), on_timeout, answer());
-        let (mut client_read, mut client_write) = tokio::io::split(client);
+        let (client_read, mut client_write) = tokio::io::split(client);
+        client_write.write_all(request).await.unwrap();
+        assert!(server.read(&mut [0u8; 256]).await.unwrap() > 0);
+        server.write_all(response).await.unwrap();
+        (server, (client_read, client_write), count)
+    }
+
+    /// Everything the server wrote, once it is dropped.
+    async fn written(server: HeadDeadline<tokio::io::DuplexStream>, client: Client) -> Vec<u8> {
+        drop(server);
+        let (mut client_read, _) = client;
+        let mut written = Vec::new();
+        client_read.read_to_end(&mut written).await.unwrap();
+        written
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_an_early_answer_the_rest_of_the_body_is_no_head_and_the_next_head_has_its_deadline(
+    ) {
+        let request = b"POST /nowhere HTTP/1.1\r\nContent-Length: 10\r\n\r\nab";
+        let (mut server, mut client, count) = answered_early(request, APP_404).await;
         let mut buf = [0u8; 256];
-        client_write
-            .write_all(b"POST /nowhere HTTP/1.1\r\nContent-Length: 10\r\n\r\nab")
-            .await
-            .unwrap();
-        assert!(server.read(&mut buf).await.unwrap() > 0);
-        // Answered before the body was read; the rest of it comes later than the timeout.
-        server.write_all(APP_404).await.unwrap();
+        // The rest of the body comes in two pieces, the last 0.9 s after the answer (within
+        // the timeout, which counts from the answer).
         tokio::time::sleep(Duration::from_millis(600)).await;
-        client_write.write_all(b"cdef").await.unwrap();
+        client.1.write_all(b"cdef").await.unwrap();
         assert_eq!(server.read(&mut buf).await.unwrap(), 4);
         tokio::time::sleep(Duration::from_millis(300)).await;
         // Its end and a next head's first byte in one read: the head is due a second later.
-        client_write.write_all(b"ghijG").await.unwrap();
+        client.1.write_all(b"ghijG").await.unwrap();
         assert_eq!(server.read(&mut buf).await.unwrap(), 5);
         let started = Instant::now();
-        assert_eq!(
-            server.read(&mut buf).await.unwrap(),
-            0,
-            "the late head ends reads"
-        );
+        let read = server.read(&mut buf).await.unwrap();
+        assert_eq!(read, 0, "the late head ends reads");
         assert_eq!(started.elapsed(), Duration::from_secs(1));
         assert_eq!(count.load(Ordering::Relaxed), 1);
-        drop(server);
-        let mut written = Vec::new();
-        client_read.read_to_end(&mut written).await.unwrap();
+        let written = written(server, client).await;
         let after_404 = written.strip_prefix(APP_404).expect("the 404 first");
         assert!(after_404.starts_with(b"HTTP/1.1 408 Request Timeout\r\n"));
     }
 
     #[tokio::test(start_paused = true)]
     async fn the_late_rest_of_an_answered_body_ends_reads_without_a_408() {
-        let (client, server) = tokio::io::duplex(4096);
-        let (on_timeout, count) = counter();
-        let mut server = HeadDeadline::new(server, Duration::from_secs(1), on_timeout, answer());
-        let (mut client_read, mut client_write) = tokio::io::split(client);
-        let mut buf = [0u8; 256];
-        client_write
-            .write_all(b"POST /nowhere HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nab")
-            .await
-            .unwrap();
-        assert!(server.read(&mut buf).await.unwrap() > 0);
-        server.write_all(APP_404).await.unwrap();
+        let request = b"POST /nowhere HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nab";
+        let (mut server, client, count) = answered_early(request, APP_404).await;
         let started = Instant::now();
-        assert_eq!(server.read(&mut buf).await.unwrap(), 0, "reads end");
+        assert_eq!(server.read(&mut [0u8; 64]).await.unwrap(), 0, "reads end");
         assert_eq!(started.elapsed(), Duration::from_secs(1));
         assert_eq!(count.load(Ordering::Relaxed), 0, "no head was late");
-        drop(server);
-        let mut written = Vec::new();
-        client_read.read_to_end(&mut written).await.unwrap();
-        assert_eq!(written, APP_404, "the 404 alone");
+        assert_eq!(written(server, client).await, APP_404, "the 404 alone");
+    }
 
-        // After an answer that closes the connection, nothing is due at all (actix-http
-        // drops what comes, for its disconnect timeout, and closes).
-        let (mut client, server) = tokio::io::duplex(4096);
-        let (on_timeout, count) = counter();
-        let mut server = HeadDeadline::new(server, Duration::from_secs(1), on_timeout, answer());
-        client
-            .write_all(b"POST /nowhere HTTP/1.1\r\nContent-Length: 10\r\n\r\nab")
-            .await
-            .unwrap();
-        assert!(server.read(&mut buf).await.unwrap() > 0);
-        server
-            .write_all(b"HTTP/1.1 404 Not Found\r\nx-request-id: a\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
-            .await
-            .unwrap();
-        client.write_all(b"cdefghijGET").await.unwrap();
+    /// After an answer that closes the connection, nothing is due at all: actix-http drops
+    /// what comes, for its disconnect timeout, and closes.
+    #[tokio::test(start_paused = true)]
+    async fn after_an_answer_that_closes_nothing_is_due() {
+        let request = b"POST /nowhere HTTP/1.1\r\nContent-Length: 10\r\n\r\nab";
+        let closing = b"HTTP/1.1 404 Not Found\r\nx-request-id: a\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+        let (mut server, mut client, count) = answered_early(request, closing).await;
+        let mut buf = [0u8; 64];
+        client.1.write_all(b"cdefghijGET").await.unwrap();
         assert_eq!(server.read(&mut buf).await.unwrap(), 11);
         let waited = tokio::time::timeout(Duration::from_secs(60), server.read(&mut buf)).await;
         assert!(waited.is_err(), "no deadline: the read still waits");
