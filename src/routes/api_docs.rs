@@ -1,15 +1,36 @@
-//! `GET /api/docs`: the OpenAPI document as a readable page, rendered here from the same document
-//! that `/api/openapi.json` serves (no external viewer, no request leaves the page). Each
+//! The API's description: `GET /api/openapi.json` serves the OpenAPI document
+//! (`crate::openapi::document`), and `GET /api/docs` the same document as a readable page,
+//! rendered here (no external viewer, no request leaves the page). Each
 //! operation shows its parameters, the fields of its JSON request body, and an example request and
 //! answer built from the document's examples (its schemas' `example`s, else their first allowed
 //! value).
 
-use super::pages::{render_page, Layout};
 use crate::openapi::document;
+use crate::views::{render_page, Layout};
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use askama::Template;
 use serde_json::{json, Value};
+use std::sync::OnceLock;
+
+/// This description.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "Operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object))
+)]
+pub async fn openapi_json() -> actix_web::HttpResponse {
+    static JSON: OnceLock<String> = OnceLock::new();
+    let json = JSON.get_or_init(|| document().to_string());
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "public, max-age=300",
+        ))
+        .body(json.as_str())
+}
 
 /// A description's text in runs, `code` where the document had `backticks`.
 struct Run {

@@ -137,3 +137,56 @@ async fn liveness_is_cheap_and_touches_no_upstream() {
     );
     assert_eq!(app.kroki.request_count(), 0);
 }
+
+/// `/` answers three audiences from two modules: the editor registers the page (GET and HEAD)
+/// first; every other method falls through to the gateway's `/`, which answers Kroki's
+/// `POST /` (JSON, even labelled as a form), hands a posted form back to the editor page, opens
+/// CORS as on every gateway route, and refuses the rest with 405. This pins what each gets.
+#[tokio::test]
+async fn the_root_path_answers_each_method_for_its_audience() {
+    let app = spawn_app().await;
+    let head = app.client.head(app.url("/")).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(content_type(&head), "text/html; charset=utf-8");
+    let form = app
+        .client
+        .post(app.url("/"))
+        .header("origin", "https://docs.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("type=graphviz&format=svg&source=digraph+%7B+a+%7D")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200);
+    assert_eq!(content_type(&form), "text/html; charset=utf-8");
+    assert_eq!(header(&form, "access-control-allow-origin"), "*");
+    let json = app
+        .client
+        .post(app.url("/"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            r#"{"diagram_source":"digraph { a }","diagram_type":"graphviz","output_format":"svg"}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 200);
+    assert!(
+        content_type(&json).starts_with("image/svg+xml"),
+        "{}",
+        content_type(&json)
+    );
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/"))
+        .header("origin", "https://docs.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(header(&preflight, "access-control-allow-origin"), "*");
+    let put = app.client.put(app.url("/")).send().await.unwrap();
+    assert_eq!(put.status(), 405);
+    assert_eq!(header(&put, "allow"), "GET, HEAD, POST");
+}
