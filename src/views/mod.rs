@@ -1,13 +1,14 @@
 //! What pages look like, apart from the HTTP routes that answer with them: the frame every
 //! page shares (`Layout`, `templates/base.html`) and the strict headers pages are sent with, the
-//! error page, the health status page, the asset catalog pages link to (`assets`) and the
-//! editor's data asset (`editor_data`). Views depend on the domain and nothing of `routes`: the
+//! error page, the health status page, the API's reference page, the asset catalog pages link
+//! to (`assets`) and the editor's data asset (`editor_data`). Views depend on the domain and nothing of `routes`: the
 //! handlers (`routes/`) and the error bodies (`error/`) call them.
 //!
 //! Every page gets the same strict headers: a Content-Security-Policy with no inline script,
 //! and a per-response nonce for the `<style>` elements the code editor injects. Error pages carry
 //! their real status (never a 200).
 
+pub mod api_docs;
 pub mod assets;
 pub mod editor_data;
 pub mod health;
