@@ -201,12 +201,7 @@ fn example_value(doc: &Value, schema: &Value, depth: usize) -> Option<Value> {
     if let Some(properties) = schema["properties"].as_object() {
         // Required fields always appear (a placeholder of their type where the document has no
         // example); optional ones only with an example.
-        let required: Vec<&str> = schema["required"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let required = required_fields(schema);
         let object: serde_json::Map<String, Value> = properties
             .iter()
             .filter_map(|(name, property)| {
@@ -253,16 +248,21 @@ fn json_body<'a>(doc: &'a Value, operation: &'a Value) -> Option<&'a Value> {
     (!schema.is_null()).then(|| resolve(doc, schema))
 }
 
-fn request_fields(doc: &Value, operation: &Value) -> Vec<Field> {
-    let Some(schema) = json_body(doc, operation) else {
-        return Vec::new();
-    };
-    let required: Vec<&str> = schema["required"]
+/// The names an object schema lists as `required`.
+fn required_fields(schema: &Value) -> Vec<&str> {
+    schema["required"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .collect();
+        .collect()
+}
+
+fn request_fields(doc: &Value, operation: &Value) -> Vec<Field> {
+    let Some(schema) = json_body(doc, operation) else {
+        return Vec::new();
+    };
+    let required = required_fields(schema);
     schema["properties"]
         .as_object()
         .into_iter()
