@@ -71,7 +71,7 @@ impl CacheKey {
     }
 
     /// A strong ETag: the first 128 bits of the digest in hex, quoted. The answer in a content
-    /// coding has its own (`crate::routes::responses::coded_etag`).
+    /// coding has its own (`coded_etag`, in `routes/responses.rs`).
     pub fn etag(&self) -> String {
         // By table rather than `write!`: this runs on every diagram response.
         const HEX: &[u8; 16] = b"0123456789abcdef";
