@@ -374,4 +374,87 @@ mod tests {
             1000
         );
     }
+
+    /// The value of the sample `name` (no labels) in an exposition.
+    fn sample(text: &str, name: &str) -> u64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("no sample `{name}` in:\n{text}"))
+    }
+
+    /// Scrapes from several threads at once (an HA pair of Prometheus servers, and more) while
+    /// the cache hits and misses: each hit and miss is counted once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+    #[allow(clippy::unwrap_used)]
+    async fn concurrent_scrapes_count_each_hit_and_miss_once() {
+        use crate::cache::{CacheKey, CachedRender};
+        use crate::config::Config;
+        use crate::domain::request::{parse_format, parse_type};
+        use crate::domain::{DiagramOptions, DiagramSource, RenderRequest};
+        use crate::kroki::KrokiClient;
+        use std::sync::atomic::AtomicU64;
+        use std::sync::Arc;
+
+        let config = Config::from_lookup(|name| {
+            (name == "KROKI_URL").then(|| "http://127.0.0.1:9".to_owned())
+        })
+        .unwrap();
+        let metrics = Arc::new(Metrics::new());
+        let kroki = KrokiClient::new(&config).unwrap();
+        let renderer = Arc::new(Renderer::new(&config, kroki, Arc::clone(&metrics)));
+        let hits = Arc::new(AtomicU64::new(0));
+        const TASKS: u64 = 8;
+        const ROUNDS: u64 = 500;
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|task| {
+                let (metrics, renderer, hits) = (
+                    Arc::clone(&metrics),
+                    Arc::clone(&renderer),
+                    Arc::clone(&hits),
+                );
+                tokio::spawn(async move {
+                    for round in 0..ROUNDS {
+                        let kind = parse_type("graphviz").unwrap();
+                        // Each task's own diagrams, each asked for twice: a miss, then a hit.
+                        let request = RenderRequest {
+                            kind,
+                            format: parse_format(kind, "svg").unwrap(),
+                            source: DiagramSource::parse(
+                                format!("digraph {{ t{task} r{} }}", round / 2),
+                                1 << 20,
+                            )
+                            .unwrap(),
+                            options: DiagramOptions::new(),
+                        };
+                        let (_, hit) = renderer
+                            .cache()
+                            .get_or_render(CacheKey::of(&request, "test"), async {
+                                Ok::<_, ()>(CachedRender::new(
+                                    "image/svg+xml",
+                                    actix_web::web::Bytes::from_static(b"<svg/>"),
+                                ))
+                            })
+                            .await
+                            .unwrap();
+                        if hit {
+                            hits.fetch_add(1, Ordering::Relaxed);
+                        }
+                        metrics.render(&renderer, None).await;
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let text = metrics.render(&renderer, None).await;
+        let hits = hits.load(Ordering::Relaxed);
+        assert_eq!(hits, TASKS * ROUNDS / 2);
+        assert_eq!(sample(&text, "kroki_web_cache_hits_total"), hits);
+        assert_eq!(
+            sample(&text, "kroki_web_cache_misses_total"),
+            TASKS * ROUNDS - hits
+        );
+    }
 }
