@@ -255,16 +255,6 @@ impl Renderer {
         &self.cache
     }
 
-    /// Renders sent to Kroki and not yet answered.
-    pub fn in_flight(&self) -> i64 {
-        self.gauges.in_flight.get()
-    }
-
-    /// Renders waiting for a slot.
-    pub fn waiting(&self) -> i64 {
-        self.gauges.waiting.get()
-    }
-
     /// Whether the Redis tier is in use (`None`: not configured), read at each scrape.
     pub fn tier2_up(&self) -> Option<bool> {
         self.tier2.as_ref().map(RedisTier::is_up)
@@ -367,7 +357,6 @@ mod tests {
         );
         assert_eq!(exposed("kroki_web_renders_waiting").await, 1);
         drop(waiting);
-        assert_eq!(renderer.waiting(), 0);
         assert_eq!(exposed("kroki_web_renders_waiting").await, 0);
         assert_eq!(exposed("kroki_web_renders_in_flight").await, 0);
     }
