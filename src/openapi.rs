@@ -3,7 +3,7 @@
 //! `/api/docs` rendered by the app itself (no external viewer, no external requests).
 
 use crate::domain::{catalog, OutputFormat};
-use crate::routes::{api, gateway, operations};
+use crate::routes::{api, api_docs, gateway, operations};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -31,7 +31,7 @@ use utoipa::{OpenApi, ToSchema};
         operations::kroki_health,
         operations::liveness,
         operations::metrics,
-        openapi_json,
+        api_docs::openapi_json,
     ),
     components(schemas(KrokiErrorBody)),
     tags(
@@ -158,25 +158,6 @@ fn add_kroki_compatible_responses(document: &mut Value) {
             responses[status] = json!({"description": description, "content": error});
         }
     }
-}
-
-/// This description.
-#[utoipa::path(
-    get,
-    path = "/api/openapi.json",
-    tag = "Operations",
-    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object))
-)]
-pub async fn openapi_json() -> actix_web::HttpResponse {
-    static JSON: OnceLock<String> = OnceLock::new();
-    let json = JSON.get_or_init(|| document().to_string());
-    actix_web::HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((
-            actix_web::http::header::CACHE_CONTROL,
-            "public, max-age=300",
-        ))
-        .body(json.as_str())
 }
 
 /// `POST /api/generate` as JSON.

@@ -3,10 +3,10 @@
 //! `GET /api/diagram-types` (the catalog). Every failure is the one JSON error shape
 //! (`crate::error::ApiError`), with the Flask service's messages where it had them.
 
-use super::editor::controls;
 use super::extract::{add_query_options, media_type, query_pairs, read_body};
 use super::responses::{diagram_response, Disposition, POST_CACHE_CONTROL};
 use crate::domain::catalog::{self, CATALOG};
+use crate::domain::controls;
 use crate::domain::request::{parse_format, ValidationError};
 use crate::domain::{DiagramKind, DiagramOptions, DiagramSource, OutputFormat, RenderRequest};
 use crate::error::{ApiError, AppError};
@@ -39,7 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/openapi.json")
-                    .route(get_or_head().to(crate::openapi::openapi_json))
+                    .route(get_or_head().to(super::api_docs::openapi_json))
                     .default_service(wrong_method("GET, HEAD")),
             )
             .service(

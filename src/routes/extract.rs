@@ -1,7 +1,9 @@
 //! Reading requests the way Kroki does: bodies with a size limit, media types, diagram options
-//! from the query string and `Kroki-Diagram-Options-*` headers, and output-format negotiation.
+//! from the query string and `Kroki-Diagram-Options-*` headers, and content negotiation: the
+//! output format Kroki picks by `Accept`, and whether a browser asked for a page.
 
 use crate::config::Config;
+use crate::domain::accept::by_preference;
 use crate::domain::options::HEADER_PREFIX;
 use crate::domain::request::join_or;
 use crate::domain::{DiagramKind, DiagramOptions, OutputFormat};
@@ -110,6 +112,17 @@ pub fn add_header_options(
     Ok(())
 }
 
+/// Whether the client's first choice, by `Accept`, is an HTML page (a browser).
+pub fn wants_html(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    by_preference(accept)
+        .first()
+        .is_some_and(|media| media.starts_with("text/html"))
+}
+
 /// Kroki's choice of format from `Accept` when the request names none: media types in quality
 /// order, parameters removed, matched exactly against the formats the type supports.
 pub fn negotiate_format(kind: &DiagramKind, headers: &HeaderMap) -> Result<OutputFormat, AppError> {
@@ -125,7 +138,7 @@ pub fn negotiate_format(kind: &DiagramKind, headers: &HeaderMap) -> Result<Outpu
         ));
     }
     let joined = accept.join(",");
-    let requested = crate::error::accept_by_preference(&joined);
+    let requested = by_preference(&joined);
     if let Some(format) = requested
         .iter()
         .filter_map(|media| OutputFormat::from_accept_mime(media))

@@ -41,7 +41,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(cors))
             .service(
                 web::resource("/")
-                    .route(get_or_head().to(super::pages::home))
                     .route(web::post().to(post_root))
                     .default_service(wrong_method("GET, HEAD, POST")),
             )
@@ -60,7 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(post_negotiated))
                     .default_service(web::to(type_without_post)),
             )
-            .default_service(web::to(super::pages::not_found)),
+            .default_service(web::to(super::fallback::not_found)),
     );
 }
 

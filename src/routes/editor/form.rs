@@ -6,8 +6,8 @@
 //! A share link carries the source compressed as Kroki encodes it, `src=eNp…`, in place of
 //! `source`. `example=1` asks for the type's example; `import=<a Kroki image URL>` opens one.
 
-use super::controls;
 use crate::domain::catalog::{self, DiagramKind, CATALOG};
+use crate::domain::controls;
 use crate::domain::encoding;
 use crate::domain::examples;
 use crate::domain::{DiagramOptions, OutputFormat, ValidationError};
