@@ -393,6 +393,42 @@ async fn bad_encodings_get_kroki_messages_in_the_requested_shape() {
     assert!(app.renders().is_empty());
 }
 
+/// The app decodes GET sources with the stand-in's decoder (the shared crate `kroki-encoding`),
+/// so it answers as Kroki where the two used to differ: padding cut short, a blank made of
+/// control characters, PlantUML's table reading ASCII outside its alphabet as 0, an odd last
+/// hex digit.
+#[tokio::test]
+async fn get_decoding_edge_cases_answer_as_kroki_does() {
+    let app = spawn_app().await;
+    for (path, status) in [
+        // "==" cut to "=": java.util.Base64 refuses it.
+        (
+            "/graphviz/svg/eNpzKC5JLCopzc3hcszJTE5V0LVTcMpPslLwSM3JyecCMhV0gUJgOaBgJpdDal4KUDUA728RXg=",
+            400,
+        ),
+        ("/graphviz/svg/%01%1F", 400),
+        ("/plantuml/svg/SyfFKj2rKt3CoKnELR1Io4ZDoSa70000==", 200),
+        ("/plantuml/svg/~h426f62202d3e20416c6963655", 200),
+    ] {
+        let direct = app
+            .client
+            .get(format!("{}{path}", app.kroki.url()))
+            .send()
+            .await
+            .unwrap();
+        let through_app = app.get(path).await;
+        assert_eq!(direct.status(), status, "{path}: the stand-in");
+        assert_eq!(through_app.status(), status, "{path}: the app");
+        if status != 200 {
+            assert_eq!(
+                through_app.text().await.unwrap(),
+                direct.text().await.unwrap(),
+                "{path}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn syntax_errors_pass_kroki_message_through() {
     let app = spawn_app().await;
