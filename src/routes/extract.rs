@@ -75,11 +75,6 @@ pub fn is_json(headers: &HeaderMap) -> bool {
     media_type(headers).as_deref() == Some("application/json")
 }
 
-/// The body as text. Kroki decodes bodies as UTF-8, replacing what is not.
-pub fn body_text(body: &Bytes) -> String {
-    String::from_utf8_lossy(body).into_owned()
-}
-
 /// Query parameters in order, decoded leniently (clients do not always escape option values).
 pub fn query_pairs(query: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(query.as_bytes())
@@ -103,7 +98,7 @@ pub fn query_param(request: &HttpRequest, name: &str) -> Option<String> {
 
 /// Query parameters of Kroki's routes that name the request rather than an option (Kroki lets
 /// them override the path on GET).
-pub const RESERVED_QUERY: &[&str] = &["output_format", "source_encoded"];
+const RESERVED_QUERY: &[&str] = &["output_format", "source_encoded"];
 
 /// The diagram options of a request to Kroki's routes, merged with Kroki's precedence, each
 /// source over the one before: the query string (less `RESERVED_QUERY`), then

@@ -235,10 +235,7 @@ pub fn post_request(
     body: &[u8],
     limit: usize,
 ) -> Result<RenderRequest, AppError> {
-    let text = String::from_utf8_lossy(body);
-    if text.trim().is_empty() {
-        return Err(empty_body());
-    }
+    let text = body_text(body)?;
     let json = is_json(headers).then(|| json_object::<KrokiDiagramRequest>(body));
     // A body that is not JSON is refused after the query's and headers' options are.
     let json_options = json
@@ -326,9 +323,7 @@ pub fn root_request(
     body: &[u8],
     limit: usize,
 ) -> Result<RenderRequest, AppError> {
-    if String::from_utf8_lossy(body).trim().is_empty() {
-        return Err(empty_body());
-    }
+    body_text(body)?;
     let json: KrokiRootRequest = json_object(body).map_err(invalid_json)?;
     let source = required(json.diagram_source, "diagram_source")?;
     let type_name = required(json.diagram_type, "diagram_type")?;
@@ -467,8 +462,16 @@ async fn type_without_post(request: HttpRequest, path: web::Path<String>) -> Gat
     Err(GatewayError::new(error, &request))
 }
 
-fn empty_body() -> AppError {
-    AppError::bad_request("empty_source", "Request body must not be empty.")
+/// The body as text (Kroki decodes bodies as UTF-8, replacing what is not), refused when blank.
+fn body_text(body: &[u8]) -> Result<std::borrow::Cow<'_, str>, AppError> {
+    let text = String::from_utf8_lossy(body);
+    if text.trim().is_empty() {
+        return Err(AppError::bad_request(
+            "empty_source",
+            "Request body must not be empty.",
+        ));
+    }
+    Ok(text)
 }
 
 fn invalid_json(error: JsonBodyError) -> AppError {
