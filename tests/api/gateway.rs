@@ -149,6 +149,27 @@ async fn options_merge_from_query_headers_and_json_with_kroki_precedence() {
 }
 
 #[tokio::test]
+async fn post_root_merges_options_with_kroki_precedence_and_repeated_keys_keep_the_last() {
+    let app = spawn_app().await;
+    // No Content-Type, as several clients send it; `diagram_type` given twice: Kroki's
+    // JsonObject keeps the last value.
+    let body = r#"{"diagram_source":"digraph { a }","diagram_type":"visio","diagram_type":"graphviz","output_format":"svg","diagram_options":{"Theme":"json","sketch":true}}"#;
+    let request = app
+        .client
+        .post(app.url("/?theme=query&scale=1&layout=neato"))
+        .header("Kroki-Diagram-Options-Theme", "header")
+        .header("KROKI-DIAGRAM-OPTIONS-SCALE", "2");
+    let response = request.body(body).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let render = app.last_render();
+    assert_eq!(render.path, "/graphviz/svg");
+    assert_eq!(
+        render.json().unwrap()["diagram_options"],
+        json!({"theme": "json", "scale": "2", "layout": "neato", "sketch": true})
+    );
+}
+
+#[tokio::test]
 async fn query_output_format_overrides_the_path_on_get() {
     let app = spawn_app().await;
     let response = app

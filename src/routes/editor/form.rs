@@ -12,6 +12,7 @@ use crate::domain::encoding;
 use crate::domain::examples;
 use crate::domain::{DiagramOptions, OutputFormat, ValidationError};
 use crate::error::AppError;
+use crate::routes::extract;
 
 /// The type the editor opens with.
 pub fn default_kind() -> &'static DiagramKind {
@@ -61,12 +62,7 @@ impl EditorForm {
 
     /// Reads the form's query. An error still comes with the form as typed, to show beside it.
     pub fn from_query(pairs: &[(String, String)], limit: usize) -> (EditorForm, Option<AppError>) {
-        let param = |name: &str| {
-            pairs
-                .iter()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.as_str())
-        };
+        let param = |name: &str| extract::param(pairs, name);
         let source = param("source").map(normalize_newlines);
         let type_name = param("type").map(str::trim).unwrap_or_default();
         let (kind, mut error) = match type_name {

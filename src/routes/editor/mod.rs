@@ -9,7 +9,7 @@ pub mod error_line;
 pub mod form;
 pub mod import;
 
-use super::extract::query_pairs;
+use super::extract::{param, query_pairs, query_param};
 use crate::config::Config;
 use crate::domain::catalog::{Category, DiagramKind, CATALOG};
 use crate::domain::controls;
@@ -128,10 +128,7 @@ pub async fn editor_page(
     pairs: &[(String, String)],
 ) -> HttpResponse {
     let limit = state.config.max_source_size;
-    let import_url = pairs
-        .iter()
-        .find(|(key, _)| key == "import")
-        .map(|(_, value)| value.as_str());
+    let import_url = param(pairs, "import");
     let mut import_error = None;
     let (form, mut error) = match import_url {
         Some(url) => match import::import(url, limit) {
@@ -474,13 +471,8 @@ pub async fn decode(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let pairs = query_pairs(request.query_string());
-    let url = pairs
-        .iter()
-        .find(|(key, _)| key == "url")
-        .map(|(_, value)| value.as_str())
-        .unwrap_or_default();
-    let form = import::import(url, state.config.max_source_size)?;
+    let url = query_param(&request, "url").unwrap_or_default();
+    let form = import::import(&url, state.config.max_source_size)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(serde_json::json!({
