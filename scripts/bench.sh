@@ -121,7 +121,7 @@ main() {
         large_hit_port=${ports[8]} redis_port=${ports[9]} redis_hit_port=${ports[10]}
 
     local encoded path
-    encoded=$(tools encode "$BENCH_DIR/diagram.dot")
+    encoded=$(tools encode "$BIN/kroki-standin" "$BENCH_DIR/diagram.dot")
     path="/graphviz/svg/$encoded"
 
     local load_before
