@@ -4,19 +4,11 @@
 
 use crate::helpers::{
     api_error, connect, content_type, encode, header, read_until_closed, served_once,
-    spawn_app_with, TestApp,
+    spawn_app_with, status_of, TestApp,
 };
 use kroki_encoding::encode_plantuml as plantuml_encode;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn status_of(response: &[u8]) -> u16 {
-    String::from_utf8_lossy(response)
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0)
-}
 
 /// A raw response's header value (case-insensitive name), if present.
 fn raw_header(response: &[u8], name: &str) -> Option<String> {
