@@ -202,7 +202,8 @@ impl RenderCache {
         let result = entries
             .try_get_with(key, async {
                 ran.store(true, Ordering::Relaxed);
-                render.await
+                // Stored for long: in its own allocation (see `CachedRender::compacted`).
+                render.await.map(CachedRender::compacted)
             })
             .await;
         // A caller that joined another's render counts as a hit: Kroki saw one request.
@@ -417,6 +418,30 @@ mod tests {
 
     fn render(bytes: &'static [u8]) -> CachedRender {
         CachedRender::new("image/svg+xml", Bytes::from_static(bytes))
+    }
+
+    #[tokio::test]
+    async fn stores_its_own_copy_of_a_body_sliced_from_a_larger_buffer() {
+        // As hyper hands over a one-piece body: a slice split off its larger read buffer.
+        let mut buffer = actix_web::web::BytesMut::with_capacity(64 << 10);
+        buffer.extend_from_slice(&[b'x'; 64 << 10]);
+        let body = buffer.split_to(100).freeze();
+        let sliced_at = body.as_ptr();
+        let cache = RenderCache::new(1 << 20, None, CacheMetrics::default());
+        let key = key_of(&request("graphviz", "svg", "x", &[]));
+        let rendered = CachedRender::new("image/svg+xml", body);
+        let (value, _) = cache
+            .get_or_render(key, async { Ok::<_, &str>(rendered) })
+            .await
+            .unwrap();
+        assert_eq!(value.identity.as_ref(), &[b'x'; 100][..]);
+        let stored = cache.get(&key).await.unwrap();
+        assert_ne!(
+            stored.identity.as_ptr(),
+            sliced_at,
+            "the cache kept the slice"
+        );
+        drop(buffer);
     }
 
     #[tokio::test]
