@@ -6,7 +6,9 @@
   tools.py wait URL [SECONDS]       poll URL until it answers 200 (exit 1 on timeout)
   tools.py header URL NAME          the value of response header NAME for a GET of URL
   tools.py metric URL PREFIX        the value of the first Prometheus sample named PREFIX...
-  tools.py wrkjson FILE             the WRKJSON line of a wrk output (bench/report.lua), as JSON
+  tools.py wrkjson FILE [TICKS]     the WRKJSON line of a wrk output (bench/report.lua), as JSON;
+                                    with TICKS (the server's CPU clock ticks during the run),
+                                    cpu_us_per_req too
   tools.py startup RUNS BINARY      start BINARY (a kroki-web) RUNS times, each on a new free port
                                     given as PORT, and time each start to the first 200 from
                                     /healthz; prints JSON with every time and the median
@@ -76,7 +78,7 @@ def metric(url, prefix):
     raise SystemExit(f"no sample {prefix} at {url}")
 
 
-def wrkjson(path):
+def wrkjson(path, cpu_ticks=None):
     with open(path, encoding="utf-8", errors="replace") as file:
         for line in file:
             if line.startswith("WRKJSON "):
@@ -84,6 +86,10 @@ def wrkjson(path):
                 seconds = figures["duration_us"] / 1e6
                 figures["rps"] = figures["requests"] / seconds if seconds else 0.0
                 figures["errors"] = sum(v for k, v in figures.items() if k.startswith("err_"))
+                if cpu_ticks is not None:
+                    # The server's CPU time (user + system) per request, in microseconds.
+                    seconds_of_cpu = int(cpu_ticks) / os.sysconf("SC_CLK_TCK")
+                    figures["cpu_us_per_req"] = seconds_of_cpu * 1e6 / max(figures["requests"], 1)
                 return figures
     raise SystemExit(f"{path}: no WRKJSON line (did wrk fail?)")
 
@@ -259,12 +265,19 @@ def report(path):
         out(f"6. Against the fixed-response upstream (nginx answering every diagram request with the "
             f"same {conf.get('small_svg_bytes', 0)}-byte SVG): medians of {conf.get('rounds')} "
             f"interleaved rounds of {conf.get('round_duration_s')} s; ratios vs the nginx row below it")
-        out(header + "  req/s of each round")
+        out(header + f" {'CPU us/req':>10} {'x CPU':>6}  req/s of each round")
 
         def frow(label, key, base_key=None):
             run = fixed[key]
             base = fixed[base_key] if base_key else None
-            return row(label, run, base) + ("" if base else " " * 27) + f"  {run['rounds_rps']}"
+            cpu = run.get("cpu_us_per_req")
+            cells = row(label, run, base) + ("" if base else " " * 27)
+            cells += f" {cpu:>10.1f}" if cpu is not None else " " * 11
+            if base and cpu is not None and base.get("cpu_us_per_req"):
+                cells += f" {cpu / base['cpu_us_per_req']:>6.2f}"
+            else:
+                cells += " " * 7
+            return cells + f"  {run['rounds_rps']}"
 
         out(frow("fixed upstream directly", "fixed_direct"))
         out(frow("GET miss, kroki-web cache off", "fixed_miss_app", "fixed_miss_nginx"))
@@ -458,7 +471,7 @@ def main(argv):
     elif command == "metric":
         print(f"{metric(args[0], args[1]):.0f}")
     elif command == "wrkjson":
-        print(json.dumps(wrkjson(args[0])))
+        print(json.dumps(wrkjson(args[0], args[1] if len(args) > 1 else None)))
     elif command == "startup":
         print(json.dumps(startup(int(args[0]), args[1])))
     elif command == "assemble":

@@ -31,8 +31,10 @@
 # BENCH_ONLY (sections to run, comma-separated, default all: startup,hit,redis,large,miss,memory,
 # fixed), BENCH_ROUNDS (3) and BENCH_ROUND_DURATION (8) for section 6, BENCH_PROFILE (release;
 # e.g. `profiling`, or a faster profile while iterating: figures to record come from release),
-# BENCH_PERF=1 (after section 6's rounds, one more pass-through run under `perf record -g`, not
-# counted; the data and `perf report` texts go to BENCH_PERF_DIR, default target/bench-perf),
+# BENCH_PERF=1 (after section 6's rounds, one more pass-through run and one more hit run under
+# `perf record -g` (BENCH_PERF_CALL_GRAPH: other options, e.g. `--call-graph dwarf,16384`), not
+# counted; the data and `perf report` texts, miss.* and hit.*, go to BENCH_PERF_DIR, default
+# target/bench-perf),
 # BENCH_BASELINE (another kroki-web binary: section 6 gets its GET miss and hit rows too, in the
 # same rounds, for an A/B of two builds).
 # Everything it starts is stopped, and its temporary directory removed, on exit or Ctrl-C.
@@ -90,37 +92,53 @@ want() { # section: true when BENCH_ONLY names it (or is unset)
     [[ ",${ONLY// /,}," == *",$1,"* ]]
 }
 
-run_round() { # name round url script: one measured run of a round of section 6, its warm-up in
-    # round 1 only; the run goes to runs/NAME@ROUND.json (`tools assemble` takes the medians)
+cpu_ticks() { # pid...: their user + system CPU time so far, in clock ticks
+    local pid total=0 ticks
+    for pid in "$@"; do
+        ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+        total=$((total + ticks))
+    done
+    echo "$total"
+}
+
+run_round() { # name round url script pid...: one measured run of a round of section 6, its
+    # warm-up in round 1 only; the run goes to runs/NAME@ROUND.json (`tools assemble` takes the
+    # medians), with the CPU time the server's processes (pid...) spent per request
     local name=$1 round=$2 url=$3 script=$4
+    shift 4
     log "$name, round $round/$ROUNDS: $CONNECTIONS connections, $THREADS threads, ${ROUND_DURATION} s"
     if ((round == 1)); then
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$script" "$url" >"$WORK/$name.warmup.txt"
     fi
+    local before after
+    before=$(cpu_ticks "$@")
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${ROUND_DURATION}s" --latency -s "$script" "$url" \
         >"$WORK/$name@$round.txt"
+    after=$(cpu_ticks "$@")
     all_alive
-    tools wrkjson "$WORK/$name@$round.txt" >"$WORK/results/runs/$name@$round.json"
+    tools wrkjson "$WORK/$name@$round.txt" "$((after - before))" >"$WORK/results/runs/$name@$round.json"
     grep -qE '"errors": 0[,}]' "$WORK/results/runs/$name@$round.json" ||
         log "warning: $name had errors or non-2xx answers: $(grep -E 'Non-2xx|Socket errors' "$WORK/$name@$round.txt" | tr '\n' ' ')"
 }
 
-perf_run() { # pid url script: one pass-through run under `perf record -g` (not counted)
-    local pid=$1 url=$2 script=$3 dir=${BENCH_PERF_DIR:-$ROOT/target/bench-perf}
+perf_run() { # name pid url script: one run of a row under `perf record -g` (not counted)
+    local name=$1 pid=$2 url=$3 script=$4 dir=${BENCH_PERF_DIR:-$ROOT/target/bench-perf}
     command -v perf >/dev/null || die "BENCH_PERF=1 needs perf (Debian: linux-perf)"
     mkdir -p "$dir"
-    log "perf: recording kroki-web (pid $pid) during a ${ROUND_DURATION} s pass-through run into $dir"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${ROUND_DURATION}s" -s "$script" "$url" >"$dir/miss.wrk.txt" &
+    log "perf: recording kroki-web (pid $pid) during a ${ROUND_DURATION} s $name run into $dir"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${ROUND_DURATION}s" -s "$script" "$url" >"$dir/$name.wrk.txt" &
     local load=$!
     sleep 1
-    perf record -g -F 999 -p "$pid" -o "$dir/miss.perf.data" -- sleep $((ROUND_DURATION - 2)) \
-        2>"$dir/miss.record.txt" || log "warning: perf record failed: $(tail -n 3 "$dir/miss.record.txt")"
+    # shellcheck disable=SC2086 # BENCH_PERF_CALL_GRAPH is options, split on purpose
+    perf record ${BENCH_PERF_CALL_GRAPH:--g} -F 999 -p "$pid" -o "$dir/$name.perf.data" \
+        -- sleep $((ROUND_DURATION - 2)) 2>"$dir/$name.record.txt" ||
+        log "warning: perf record failed: $(tail -n 3 "$dir/$name.record.txt")"
     wait "$load"
-    perf report -i "$dir/miss.perf.data" --no-children --sort dso,symbol --percent-limit 0.5 \
-        --stdio 2>/dev/null >"$dir/miss.report.txt" || true
-    perf report -i "$dir/miss.perf.data" --no-children --sort dso --stdio 2>/dev/null \
-        >"$dir/miss.dso.txt" || true
-    log "perf: $dir/miss.report.txt (symbols), $dir/miss.dso.txt (by DSO)"
+    perf report -i "$dir/$name.perf.data" --no-children -g none --sort dso,symbol \
+        --percent-limit 0.5 --stdio 2>/dev/null | sed 's/ *$//' >"$dir/$name.report.txt" || true
+    perf report -i "$dir/$name.perf.data" --no-children -g none --sort dso --stdio 2>/dev/null |
+        sed 's/ *$//' >"$dir/$name.dso.txt" || true
+    log "perf: $dir/$name.report.txt (symbols), $dir/$name.dso.txt (by DSO)"
 }
 
 expect_header() { # url header value
@@ -211,7 +229,8 @@ main() {
     log "starting nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') (proxy_cache :$cache_port, proxy_pass :$pass_port, $WORKERS workers)"
     "$nginx_bin" -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" \
         -g 'daemon off;' &
-    PIDS+=("$!")
+    local nginx_pid=$!
+    PIDS+=("$nginx_pid")
     tools wait "http://127.0.0.1:$pass_port/health" 10 || die "nginx did not start: $(cat "$WORK/nginx/error.log")"
 
     # 5. Start to ready, first, while nothing else is busy.
@@ -361,7 +380,8 @@ main() {
         log "starting the fixed-response upstream (nginx, $small_bytes-byte SVG) on :$fixed_port"
         "$nginx_bin" -p "$WORK/nginx" -e "$WORK/nginx/fixed-error.log" -c "$WORK/nginx/nginx-fixed.conf" \
             -g 'daemon off;' &
-        PIDS+=("$!")
+        local fixed_nginx_pid=$!
+        PIDS+=("$fixed_nginx_pid")
         tools wait "http://127.0.0.1:$fixed_port/health" 10 ||
             die "the fixed upstream did not start: $(cat "$WORK/nginx/fixed-error.log")"
         log "starting kroki-web (CACHE_MAX_SIZE=0) on :$fixed_miss_port and (default cache) on :$fixed_hit_port in front of it"
@@ -385,25 +405,31 @@ main() {
             curl -fsS -o /dev/null "http://127.0.0.1:$base_hit_port$path"
             expect_header "http://127.0.0.1:$base_hit_port$path" x-cache HIT
         fi
+        # The contenders' CPU: the app's process; nginx's master and workers (no other load on
+        # that nginx meanwhile); the fixed upstream's nginx for the direct row.
+        local nginx_cpu fixed_cpu
+        mapfile -t nginx_cpu < <(echo "$nginx_pid"; pgrep -P "$nginx_pid")
+        mapfile -t fixed_cpu < <(echo "$fixed_nginx_pid"; pgrep -P "$fixed_nginx_pid")
         local round
         for ((round = 1; round <= ROUNDS; round++)); do
-            run_round fixed_direct "$round" "http://127.0.0.1:$fixed_port$path" "$BENCH_DIR/get.lua"
-            run_round fixed_miss_app "$round" "http://127.0.0.1:$fixed_miss_port$path" "$BENCH_DIR/get.lua"
-            run_round fixed_miss_nginx "$round" "http://127.0.0.1:$fixed_pass_port$path" "$BENCH_DIR/get.lua"
+            run_round fixed_direct "$round" "http://127.0.0.1:$fixed_port$path" "$BENCH_DIR/get.lua" "${fixed_cpu[@]}"
+            run_round fixed_miss_app "$round" "http://127.0.0.1:$fixed_miss_port$path" "$BENCH_DIR/get.lua" "$fixed_miss_pid"
+            run_round fixed_miss_nginx "$round" "http://127.0.0.1:$fixed_pass_port$path" "$BENCH_DIR/get.lua" "${nginx_cpu[@]}"
             if ((${#base_pids[@]})); then
-                run_round fixed_miss_base "$round" "http://127.0.0.1:$base_miss_port$path" "$BENCH_DIR/get.lua"
+                run_round fixed_miss_base "$round" "http://127.0.0.1:$base_miss_port$path" "$BENCH_DIR/get.lua" "${base_pids[0]}"
             fi
-            run_round fixed_post_app "$round" "http://127.0.0.1:$fixed_miss_port/api/generate" "$BENCH_DIR/generate.lua"
-            run_round fixed_post_nginx "$round" "http://127.0.0.1:$fixed_pass_port/api/generate" "$BENCH_DIR/generate.lua"
-            run_round fixed_hit_app "$round" "http://127.0.0.1:$fixed_hit_port$path" "$BENCH_DIR/get.lua"
-            run_round fixed_hit_nginx "$round" "http://127.0.0.1:$fixed_cache_port$path" "$BENCH_DIR/get.lua"
+            run_round fixed_post_app "$round" "http://127.0.0.1:$fixed_miss_port/api/generate" "$BENCH_DIR/generate.lua" "$fixed_miss_pid"
+            run_round fixed_post_nginx "$round" "http://127.0.0.1:$fixed_pass_port/api/generate" "$BENCH_DIR/generate.lua" "${nginx_cpu[@]}"
+            run_round fixed_hit_app "$round" "http://127.0.0.1:$fixed_hit_port$path" "$BENCH_DIR/get.lua" "$fixed_hit_pid"
+            run_round fixed_hit_nginx "$round" "http://127.0.0.1:$fixed_cache_port$path" "$BENCH_DIR/get.lua" "${nginx_cpu[@]}"
             if ((${#base_pids[@]})); then
-                run_round fixed_hit_base "$round" "http://127.0.0.1:$base_hit_port$path" "$BENCH_DIR/get.lua"
+                run_round fixed_hit_base "$round" "http://127.0.0.1:$base_hit_port$path" "$BENCH_DIR/get.lua" "${base_pids[1]}"
             fi
         done
         expect_header "http://127.0.0.1:$fixed_cache_port$path" X-Cache HIT
         if [[ ${BENCH_PERF:-0} == 1 ]]; then
-            perf_run "$fixed_miss_pid" "http://127.0.0.1:$fixed_miss_port$path" "$BENCH_DIR/get.lua"
+            perf_run miss "$fixed_miss_pid" "http://127.0.0.1:$fixed_miss_port$path" "$BENCH_DIR/get.lua"
+            perf_run hit "$fixed_hit_pid" "http://127.0.0.1:$fixed_hit_port$path" "$BENCH_DIR/get.lua"
         fi
         stop "$fixed_miss_pid" "$fixed_hit_pid" "${base_pids[@]}"
     fi
