@@ -17,14 +17,18 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /src
 
 # 1. Dependencies. Cargo loads the whole workspace even to build one binary, so it needs every
-#    member's manifest (the stand-in Kroki's too: tests only, never shipped) and a file for every
-#    target a manifest declares ([[bin]], [[bench]], [[test]], [[example]]): placeholders do.
+#    member's manifest (the stand-in Kroki's and the test support's too: tests only, never
+#    shipped) and a file for every target a manifest declares ([[bin]], [[bench]], [[test]],
+#    [[example]]): placeholders do. The encoding crate is a dependency of the app: its
+#    placeholder is built here, its source in step 2.
 COPY Cargo.toml Cargo.lock ./
 COPY standin/Cargo.toml standin/Cargo.toml
-RUN mkdir -p src standin/src \
-    && touch src/lib.rs standin/src/lib.rs \
+COPY encoding/Cargo.toml encoding/Cargo.toml
+COPY test-support/Cargo.toml test-support/Cargo.toml
+RUN mkdir -p src standin/src encoding/src test-support/src \
+    && touch src/lib.rs standin/src/lib.rs encoding/src/lib.rs test-support/src/lib.rs \
     && echo 'fn main() {}' > src/main.rs \
-    && for manifest in Cargo.toml standin/Cargo.toml; do \
+    && for manifest in Cargo.toml standin/Cargo.toml encoding/Cargo.toml test-support/Cargo.toml; do \
          awk -F'"' -v dir="$(dirname "$manifest")" ' \
            /^\[/ { kind = "" } \
            /^\[\[bin\]\]/ { kind = "src/bin" } \
@@ -37,14 +41,15 @@ RUN mkdir -p src standin/src \
          mkdir -p "$(dirname "$target")" && echo 'fn main() {}' > "$target"; \
        done \
     && cargo build --release --locked -p kroki-web --bin kroki-web \
-    && rm -rf src
+    && rm -rf src encoding/src
 
 # 2. The app. Templates and static files are embedded at compile time. The touch makes cargo
 #    see the real sources as newer than the placeholder build, whatever their copied mtimes.
+COPY encoding/src encoding/src
 COPY src src
 COPY templates templates
 COPY static static
-RUN touch src/main.rs src/lib.rs \
+RUN touch src/main.rs src/lib.rs encoding/src/lib.rs \
     && cargo build --release --locked -p kroki-web --bin kroki-web \
     && ./target/release/kroki-web --version
 

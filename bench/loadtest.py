@@ -1,21 +1,23 @@
 """Helpers of scripts/loadtest.sh (standard library only).
 
-  loadtest.py prepare DIR ROUND POOL  the inputs bench/loadtest.lua reads from DIR: padding.txt
+  loadtest.py prepare DIR ROUND POOL STANDIN
+                                      the inputs bench/loadtest.lua reads from DIR: padding.txt
                                       (the body of every miss diagram), hits.paths (4 GET paths),
                                       errors.paths (16 GET paths the upstream refuses) and
-                                      misses-ROUND.paths (POOL distinct GET paths, new diagrams)
+                                      misses-ROUND.paths (POOL distinct GET paths, new diagrams);
+                                      the paths encoded by the app's encoder, through the
+                                      STANDIN binary's `kroki-standin encode --each` (one call)
   loadtest.py progress DIR            "REQUESTS SECONDS" so far: the sums over DIR/round-*.txt
   loadtest.py judge DIR BOUND_KIB CACHE_BYTES CONNECTIONS
                                       reads DIR/round-*.txt (wrk), DIR/rss.txt, DIR/memory.json,
                                       DIR/metrics.txt, DIR/healthz.txt; prints the summary, writes
                                       it as JSON to DIR/summary.json; exits 1 when a criterion fails
 """
-import base64
 import glob
 import json
 import os
+import subprocess
 import sys
-import zlib
 
 MIN_REQUESTS = 100_000
 # The kinds of request bench/loadtest.lua sends, and the answer each must get.
@@ -32,9 +34,18 @@ PADDING = "".join(
     for i in range(24))
 
 
-def encode(source):
-    """Kroki's GET encoding: zlib (level 9), URL-safe base64."""
-    return base64.urlsafe_b64encode(zlib.compress(source.encode(), 9)).decode().rstrip("=")
+def encode_all(standin, sources):
+    """Kroki's GET encoding of each source, by the app's own encoder: one `kroki-standin encode
+    --each` for them all (sources NUL-ended in, one encoded line per source out)."""
+    if not sources:
+        return []
+    data = "".join(source + "\0" for source in sources).encode()
+    done = subprocess.run([standin, "encode", "--each"], input=data, capture_output=True,
+                          check=True)
+    encoded = done.stdout.decode().split()
+    if len(encoded) != len(sources):
+        raise SystemExit(f"{standin} encode --each: {len(encoded)} lines for {len(sources)} sources")
+    return encoded
 
 
 def write_lines(path, lines):
@@ -42,20 +53,19 @@ def write_lines(path, lines):
         file.writelines(line + "\n" for line in lines)
 
 
-def get_path(source):
-    return f"/graphviz/svg/{encode(source)}"
-
-
-def prepare(directory, round_number, pool):
+def prepare(directory, round_number, pool, standin):
     with open(os.path.join(directory, "padding.txt"), "w", encoding="utf-8") as file:
         file.write(PADDING)
-    write_lines(os.path.join(directory, "hits.paths"),
-                [get_path("digraph hit_get_%d {\n  a -> b%d\n}" % (n, n)) for n in range(4)])
-    write_lines(os.path.join(directory, "errors.paths"),
-                [get_path("digraph broken_get_%d {\nSYNTAX_ERROR %d\n}" % (n, n)) for n in range(16)])
-    write_lines(os.path.join(directory, f"misses-{round_number}.paths"),
-                [get_path("digraph miss_g%d_%d {\n%s}" % (round_number, n, PADDING))
-                 for n in range(pool)])
+    files = {
+        "hits.paths": ["digraph hit_get_%d {\n  a -> b%d\n}" % (n, n) for n in range(4)],
+        "errors.paths": ["digraph broken_get_%d {\nSYNTAX_ERROR %d\n}" % (n, n) for n in range(16)],
+        f"misses-{round_number}.paths": ["digraph miss_g%d_%d {\n%s}" % (round_number, n, PADDING)
+                                         for n in range(pool)],
+    }
+    encoded = iter(encode_all(standin, [source for sources in files.values() for source in sources]))
+    for name, sources in files.items():
+        write_lines(os.path.join(directory, name),
+                    [f"/graphviz/svg/{next(encoded)}" for _ in sources])
 
 
 def rounds(directory):
@@ -192,8 +202,8 @@ def judge(directory, bound_kib, cache_bytes, connections):
 
 
 def main(argv):
-    if len(argv) == 5 and argv[1] == "prepare":
-        prepare(argv[2], int(argv[3]), int(argv[4]))
+    if len(argv) == 6 and argv[1] == "prepare":
+        prepare(argv[2], int(argv[3]), int(argv[4]), argv[5])
         return 0
     if len(argv) == 3 and argv[1] == "progress":
         progress(argv[2])

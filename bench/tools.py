@@ -2,7 +2,8 @@
 """Helpers for scripts/bench.sh (standard library only).
 
   tools.py ports N                  N free TCP ports on 127.0.0.1, one per line
-  tools.py encode FILE              Kroki's GET encoding of FILE (zlib level 9, URL-safe base64)
+  tools.py encode STANDIN FILE      Kroki's GET encoding of FILE by the app's own encoder, through
+                                    the STANDIN binary (`kroki-standin encode FILE`)
   tools.py wait URL [SECONDS]       poll URL until it answers 200 (exit 1 on timeout)
   tools.py header URL NAME          the value of response header NAME for a GET of URL
   tools.py metric URL PREFIX        the value of the first Prometheus sample named PREFIX...
@@ -31,8 +32,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import zlib
-import base64
 
 
 def free_ports(count):
@@ -47,10 +46,10 @@ def free_ports(count):
     return ports
 
 
-def encode(path):
-    with open(path, "rb") as file:
-        data = file.read()
-    return base64.urlsafe_b64encode(zlib.compress(data, 9)).decode().rstrip("=")
+def encode(standin, path):
+    """The GET path segment of the source in PATH: `kroki-standin encode`, the app's encoder."""
+    done = subprocess.run([standin, "encode", path], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
 
 
 def get(url, timeout=2.0):
@@ -461,7 +460,7 @@ def main(argv):
     if command == "ports":
         print("\n".join(str(p) for p in free_ports(int(args[0]))))
     elif command == "encode":
-        print(encode(args[0]))
+        print(encode(args[0], args[1]))
     elif command == "wait":
         if not wait(args[0], float(args[1]) if len(args) > 1 else 10.0):
             raise SystemExit(f"{args[0]} did not answer 200 in time")

@@ -9,14 +9,12 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use flate2::write::DeflateEncoder;
-use flate2::Compression;
+use kroki_encoding::encode_plantuml;
 use kroki_web::cache::CacheKey;
 use kroki_web::domain::encoding::{decode, decode_plantuml, encode};
 use kroki_web::domain::request::{parse_format, parse_type};
 use kroki_web::domain::{DiagramOptions, DiagramSource, RenderRequest};
 use std::hint::black_box;
-use std::io::Write as _;
 use std::time::Duration;
 
 const LIMIT: usize = 1024 * 1024;
@@ -59,28 +57,6 @@ fn plantuml_source(bytes: usize) -> String {
     }
     source.push_str("@enduml\n");
     source
-}
-
-/// PlantUML's native text encoding: raw deflate, then its own 6-bit alphabet.
-fn encode_plantuml(source: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
-    let mut deflater = DeflateEncoder::new(Vec::new(), Compression::best());
-    deflater.write_all(source.as_bytes()).unwrap();
-    let bytes = deflater.finish().unwrap();
-    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 4);
-    for chunk in bytes.chunks(3) {
-        let b = |i: usize| chunk.get(i).copied().unwrap_or(0);
-        let (b0, b1, b2) = (b(0), b(1), b(2));
-        for value in [
-            b0 >> 2,
-            ((b0 & 0x03) << 4) | (b1 >> 4),
-            ((b1 & 0x0f) << 2) | (b2 >> 6),
-            b2 & 0x3f,
-        ] {
-            out.push(char::from(ALPHABET[usize::from(value)]));
-        }
-    }
-    out
 }
 
 fn render_request(

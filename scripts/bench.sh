@@ -194,7 +194,7 @@ main() {
         base_hit_port=${ports[17]}
 
     local encoded path
-    encoded=$(tools encode "$BENCH_DIR/diagram.dot")
+    encoded=$(tools encode "$BIN/kroki-standin" "$BENCH_DIR/diagram.dot")
     path="/graphviz/svg/$encoded"
 
     local load_before

@@ -237,7 +237,7 @@ check() {
 }
 
 SOURCE='digraph G { Hello -> World }'
-ENCODED="$(python3 -c 'import base64, sys, zlib; print(base64.urlsafe_b64encode(zlib.compress(sys.argv[1].encode(), 9)).decode())' "$SOURCE")"
+ENCODED="$(printf '%s' "$SOURCE" | "$STANDIN" encode)"
 check "GET / serves the home page" 200 text/html '<html' "$BASE/"
 check "POST /api/generate renders an SVG" 200 image/svg+xml '<svg' \
   -H 'Content-Type: application/json' \

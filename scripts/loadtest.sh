@@ -37,7 +37,7 @@ run_load() { # app_port app_pid: wrk runs until MIN_REQUESTS answered or MAX_SEC
     while :; do
         # Distinct GET URLs for the misses (1 request in 15): enough for 30,000 requests/s; 2
         # cores have answered 18,000/s. A thread whose share runs out POSTs its misses instead.
-        loadtest prepare "$WORK/input" "$round" $((length * 2000))
+        loadtest prepare "$WORK/input" "$round" $((length * 2000)) "$BIN/kroki-standin"
         log "run $((round + 1)): $CONNECTIONS connections, $THREADS threads, $length s"
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"${length}s" --latency --timeout 10s \
             -s "$BENCH_DIR/loadtest.lua" "http://127.0.0.1:$port" -- "$WORK/input" "$round" "$THREADS" \

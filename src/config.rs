@@ -97,6 +97,9 @@ pub struct ConfigError {
 /// One documented setting: its variable, default and meaning. The README table is this list.
 pub struct Setting {
     pub variable: &'static str,
+    /// What an unset variable means: a value written as one would set it (`Config::from_lookup`
+    /// parses it with the variable's own parser), or, with spaces, a description of a default
+    /// computed at start-up ("number of cores").
     pub default: &'static str,
     pub meaning: &'static str,
 }
@@ -150,76 +153,66 @@ impl Config {
             value: lookup(variable).filter(|value| !value.trim().is_empty()),
         };
         Ok(Config {
-            host: read("LISTEN_HOST").parse_with("0.0.0.0", |v| {
-                v.parse().map_err(|_| "not an IP address".into())
-            })?,
-            port: read("PORT").parse_with("8080", |v| {
-                v.parse().map_err(|_| "not a port number (0-65535)".into())
-            })?,
-            kroki_url: read("KROKI_URL").parse_with("http://localhost:8000", parse_kroki_url)?,
-            kroki_timeout: read("KROKI_TIMEOUT").parse_with("35s", parse_duration)?,
-            kroki_connect_timeout: read("KROKI_CONNECT_TIMEOUT")
-                .parse_with("5s", parse_duration)?,
-            max_source_size: read("MAX_SOURCE_SIZE").parse_with("1MiB", parse_size)?,
-            max_response_size: read("MAX_RESPONSE_SIZE").parse_with("32MiB", parse_size)?,
-            max_uri_length: read("MAX_URI_LENGTH").parse_with("16384", |v| {
+            host: read("LISTEN_HOST")
+                .parse(|v| v.parse().map_err(|_| "not an IP address".into()))?,
+            port: read("PORT")
+                .parse(|v| v.parse().map_err(|_| "not a port number (0-65535)".into()))?,
+            kroki_url: read("KROKI_URL").parse(parse_kroki_url)?,
+            kroki_timeout: read("KROKI_TIMEOUT").parse(parse_duration)?,
+            kroki_connect_timeout: read("KROKI_CONNECT_TIMEOUT").parse(parse_duration)?,
+            max_source_size: read("MAX_SOURCE_SIZE").parse(parse_size)?,
+            max_response_size: read("MAX_RESPONSE_SIZE").parse(parse_size)?,
+            max_uri_length: read("MAX_URI_LENGTH").parse(|v| {
                 v.parse::<usize>()
                     .ok()
                     .filter(|n| (256..=30_000).contains(n))
                     .ok_or_else(|| "a number of characters from 256 to 30000".into())
             })?,
-            companions: read("KROKI_COMPANIONS")
-                .parse_with("mermaid,bpmn,excalidraw", parse_companions)?,
-            health_cache_ttl: read("HEALTH_CACHE_TTL").parse_with("5s", parse_duration)?,
-            health_slow_threshold: read("HEALTH_SLOW_THRESHOLD")
-                .parse_with("3s", parse_duration)?,
-            health_probe_timeout: read("HEALTH_PROBE_TIMEOUT").parse_with("10s", parse_duration)?,
+            companions: read("KROKI_COMPANIONS").parse(parse_companions)?,
+            health_cache_ttl: read("HEALTH_CACHE_TTL").parse(parse_duration)?,
+            health_slow_threshold: read("HEALTH_SLOW_THRESHOLD").parse(parse_duration)?,
+            health_probe_timeout: read("HEALTH_PROBE_TIMEOUT").parse(parse_duration)?,
             cache_max_size: read("CACHE_MAX_SIZE")
-                .parse_with("128MiB", |v| parse_size_or_zero(v).map(|n| n as u64))?,
-            cache_ttl: read("CACHE_TTL").parse_with("off", |v| {
+                .parse(|v| parse_size_or_zero(v).map(|n| n as u64))?,
+            cache_ttl: read("CACHE_TTL").parse(|v| {
                 if v.eq_ignore_ascii_case("off") {
                     Ok(None)
                 } else {
                     parse_duration(v).map(Some)
                 }
             })?,
-            cache_redis_url: read("CACHE_REDIS_URL").parse_with("off", |v| {
+            cache_redis_url: read("CACHE_REDIS_URL").parse(|v| {
                 if v.eq_ignore_ascii_case("off") {
                     return Ok(None);
                 }
                 crate::cache::tier2::validate_url(v)?;
                 Ok(Some(v.to_owned()))
             })?,
-            cache_redis_ttl: read("CACHE_REDIS_TTL").parse_with("30d", parse_duration)?,
-            cache_redis_max_entry: read("CACHE_REDIS_MAX_ENTRY").parse_with("8MiB", parse_size)?,
-            cache_redis_timeout: read("CACHE_REDIS_TIMEOUT").parse_with("100ms", parse_duration)?,
-            cache_redis_prefix: read("CACHE_REDIS_PREFIX")
-                .parse_with("kroki-web:", |v| Ok(v.to_owned()))?,
-            kroki_version: lookup("KROKI_VERSION")
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty()),
-            render_concurrency: read("RENDER_CONCURRENCY").parse_with("32", |v| {
+            cache_redis_ttl: read("CACHE_REDIS_TTL").parse(parse_duration)?,
+            cache_redis_max_entry: read("CACHE_REDIS_MAX_ENTRY").parse(parse_size)?,
+            cache_redis_timeout: read("CACHE_REDIS_TIMEOUT").parse(parse_duration)?,
+            cache_redis_prefix: read("CACHE_REDIS_PREFIX").parse(|v| Ok(v.to_owned()))?,
+            kroki_version: read("KROKI_VERSION").parse_set(|v| Ok(v.to_owned()))?,
+            render_concurrency: read("RENDER_CONCURRENCY").parse(|v| {
                 v.parse::<usize>()
                     .ok()
                     .filter(|n| (1..=10_000).contains(n))
                     .ok_or_else(|| "a whole number from 1 to 10000".into())
             })?,
-            render_queue_timeout: read("RENDER_QUEUE_TIMEOUT").parse_with("10s", parse_duration)?,
-            http_cache_max_age: read("HTTP_CACHE_MAX_AGE").parse_with("30d", parse_duration)?,
-            workers: match read("WORKERS") {
-                Raw { value: None, .. } => default_workers(),
-                set => set.parse_with("", |v| {
+            render_queue_timeout: read("RENDER_QUEUE_TIMEOUT").parse(parse_duration)?,
+            http_cache_max_age: read("HTTP_CACHE_MAX_AGE").parse(parse_duration)?,
+            workers: read("WORKERS")
+                .parse_set(|v| {
                     v.parse::<usize>()
                         .ok()
                         .filter(|n| (1..=1024).contains(n))
                         .ok_or_else(|| "a whole number of threads from 1 to 1024".into())
-                })?,
-            },
-            shutdown_timeout: read("SHUTDOWN_TIMEOUT").parse_with("30s", parse_duration)?,
-            client_request_timeout: read("CLIENT_REQUEST_TIMEOUT")
-                .parse_with("10s", parse_duration)?,
-            keep_alive: read("KEEP_ALIVE").parse_with("15s", parse_duration)?,
-            public_url: read("PUBLIC_URL").parse_with("none", |v| {
+                })?
+                .unwrap_or_else(default_workers),
+            shutdown_timeout: read("SHUTDOWN_TIMEOUT").parse(parse_duration)?,
+            client_request_timeout: read("CLIENT_REQUEST_TIMEOUT").parse(parse_duration)?,
+            keep_alive: read("KEEP_ALIVE").parse(parse_duration)?,
+            public_url: read("PUBLIC_URL").parse(|v| {
                 if v.eq_ignore_ascii_case("none") {
                     Ok(None)
                 } else {
@@ -228,15 +221,12 @@ impl Config {
             })?,
             rate_limit: {
                 // Each variable on its own, so a bad burst is named even while the limit is off.
-                let burst = match read("RATE_LIMIT_BURST") {
-                    Raw { value: None, .. } => None,
-                    set => Some(set.parse_with("", |v| {
-                        v.parse::<std::num::NonZeroU32>()
-                            .map(|_| v.to_owned())
-                            .map_err(|_| "not a whole number above zero".into())
-                    })?),
-                };
-                read("RATE_LIMIT").parse_with("off", |v| {
+                let burst = read("RATE_LIMIT_BURST").parse_set(|v| {
+                    v.parse::<std::num::NonZeroU32>()
+                        .map(|_| v.to_owned())
+                        .map_err(|_| "not a whole number above zero".into())
+                })?;
+                read("RATE_LIMIT").parse(|v| {
                     if v.eq_ignore_ascii_case("off") {
                         Ok(None)
                     } else {
@@ -244,14 +234,12 @@ impl Config {
                     }
                 })?
             },
-            trusted_proxies: read("TRUSTED_PROXIES").parse_with("none", parse_trusted_proxies)?,
-            log_level: read("LOG_LEVEL").parse_with("info", |v| Ok(v.to_owned()))?,
-            log_format: read("LOG_FORMAT").parse_with("text", |v| {
-                match v.to_ascii_lowercase().as_str() {
-                    "text" => Ok(LogFormat::Text),
-                    "json" => Ok(LogFormat::Json),
-                    _ => Err("expected `text` or `json`".into()),
-                }
+            trusted_proxies: read("TRUSTED_PROXIES").parse(parse_trusted_proxies)?,
+            log_level: read("LOG_LEVEL").parse(|v| Ok(v.to_owned()))?,
+            log_format: read("LOG_FORMAT").parse(|v| match v.to_ascii_lowercase().as_str() {
+                "text" => Ok(LogFormat::Text),
+                "json" => Ok(LogFormat::Json),
+                _ => Err("expected `text` or `json`".into()),
             })?,
         })
     }
@@ -272,24 +260,61 @@ fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(2, usize::from)
 }
 
+/// A variable as read: its value when set (not blank).
 struct Raw {
     variable: &'static str,
     value: Option<String>,
 }
 
 impl Raw {
-    fn parse_with<T>(
+    /// The value set, or else the documented default ([`documented_default`]), parsed by `parse`:
+    /// one parser for both, so the table's default means what setting it would.
+    fn parse<T>(self, parse: impl Fn(&str) -> Result<T, String>) -> Result<T, ConfigError> {
+        let value = self
+            .value
+            .as_deref()
+            .or_else(|| documented_default(self.variable))
+            .ok_or_else(|| ConfigError {
+                variable: self.variable,
+                value: String::new(),
+                reason: "unset, and the documented default is not a value".into(),
+            })?;
+        self.checked(value.trim(), parse)
+    }
+
+    /// The value set, parsed; `None` when unset (for a default the table describes, such as
+    /// "number of cores", rather than gives).
+    fn parse_set<T>(
         self,
-        default: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ConfigError> {
+        match &self.value {
+            None => Ok(None),
+            Some(value) => self.checked(value.trim(), parse).map(Some),
+        }
+    }
+
+    fn checked<T>(
+        &self,
+        value: &str,
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<T, ConfigError> {
-        let value = self.value.as_deref().unwrap_or(default).trim().to_owned();
-        parse(&value).map_err(|reason| ConfigError {
+        parse(value).map_err(|reason| ConfigError {
             variable: self.variable,
-            value,
+            value: value.to_owned(),
             reason,
         })
     }
+}
+
+/// The `SETTINGS` default of `variable` when it is a value (no spaces); `None` for a default
+/// the table describes in words (computed at start-up, or taken from elsewhere).
+fn documented_default(variable: &str) -> Option<&'static str> {
+    SETTINGS
+        .iter()
+        .find(|setting| setting.variable == variable)
+        .map(|setting| setting.default)
+        .filter(|default| !default.contains(' '))
 }
 
 fn parse_kroki_url(value: &str) -> Result<reqwest::Url, String> {
@@ -395,23 +420,41 @@ mod tests {
         assert_eq!(config.cache_redis_timeout, Duration::from_millis(100));
         assert_eq!(config.cache_redis_prefix, "kroki-web:");
         assert_eq!(config.kroki_version, None);
+    }
+
+    /// Every row of the table: its variable set to the documented default gives the settings
+    /// an unset one gives (one parser reads both). A default described in words ("number of
+    /// cores") is not read as a value.
+    #[test]
+    fn every_documented_default_is_what_an_unset_variable_means() {
+        let unset = format!(
+            "{:?}",
+            config(&[]).expect("the documented defaults are valid")
+        );
         for setting in SETTINGS {
-            if setting
-                .default
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".:/,".contains(c))
-                && setting.variable != "WORKERS"
-            {
-                assert!(
-                    super::Config::from_lookup(
-                        |name| (name == setting.variable).then(|| setting.default.to_owned())
-                    )
-                    .is_ok(),
-                    "documented default of {} does not parse",
-                    setting.variable
-                );
+            let set = config(&[(setting.variable, setting.default)]).map(|c| format!("{c:?}"));
+            if setting.default.contains(' ') {
+                assert_ne!(set.as_ref(), Ok(&unset), "{}", setting.variable);
+            } else {
+                assert_eq!(set, Ok(unset.clone()), "{}", setting.variable);
             }
         }
+    }
+
+    /// `from_lookup` reads exactly the variables the table documents.
+    #[test]
+    fn the_table_names_every_variable_read() {
+        let read = std::cell::RefCell::new(BTreeSet::new());
+        Config::from_lookup(|name| {
+            read.borrow_mut().insert(name.to_owned());
+            None
+        })
+        .unwrap();
+        let documented: BTreeSet<String> = SETTINGS
+            .iter()
+            .map(|setting| setting.variable.to_owned())
+            .collect();
+        assert_eq!(read.into_inner(), documented);
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! kroki-web: a browser editor, an HTTP API and a Kroki-compatible gateway in front of Kroki.
 //!
-//! Where a render request goes: `routes` (by audience: `api`, `gateway`, `pages`) parse it into
-//! a `domain::RenderRequest`, `renderer` sends it through the `kroki` client, and `error` turns
-//! any failure into the right status and body for that audience. `health` probes Kroki and its
-//! companions; `config` reads the environment; `startup` wires it all together.
+//! Where a render request goes: `routes` (by audience: `api`, `gateway`, `editor`,
+//! `operations`) parse it into a `domain::RenderRequest`, `renderer` sends it through the `kroki`
+//! client, and `error` turns any failure into the right status and body for that audience.
+//! `views` renders the pages (the layout, the error and health pages, the asset catalog).
+//! `health` probes Kroki and its companions; `config` reads the environment; `startup` wires it
+//! all together. The arrows run one way: `routes` -> `views`, `error`, `renderer` -> `domain`;
+//! nothing below `routes` imports it (`tests/docs.rs` checks).
 
 pub mod cache;
 pub mod config;
@@ -22,3 +25,4 @@ pub mod request_id;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod views;

@@ -10,7 +10,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -37,6 +36,24 @@ pub struct OperationLabels {
     pub operation: &'static str,
 }
 
+/// The render cache's counters, counted by the cache where each hit, miss and eviction happens
+/// (clones of the registered counters: one shared value each). A scrape only reads them, so
+/// any number of scrapes, at the same time or not, see the same totals.
+#[derive(Clone, Debug, Default)]
+pub struct CacheMetrics {
+    pub hits: Counter,
+    pub misses: Counter,
+    pub evictions: Counter,
+}
+
+/// The render path's gauges that go up and down, moved by the renderer's guards
+/// (`renderer::Counted`) as a render waits for a slot and runs.
+#[derive(Clone, Debug, Default)]
+pub struct RenderGauges {
+    pub in_flight: Gauge,
+    pub waiting: Gauge,
+}
+
 pub struct Metrics {
     registry: Registry,
     tier2_hits: Counter,
@@ -49,13 +66,10 @@ pub struct Metrics {
     http_duration: Family<HttpLabels, Histogram>,
     kroki_requests: Family<KrokiLabels, Counter>,
     kroki_duration: Family<KrokiLabels, Histogram>,
-    cache_hits: Counter,
-    cache_misses: Counter,
-    cache_evictions: Counter,
+    cache: CacheMetrics,
     cache_entries: Gauge,
     cache_bytes: Gauge,
-    renders_in_flight: Gauge,
-    renders_waiting: Gauge,
+    renders: RenderGauges,
     health: Family<CheckLabels, Gauge>,
     rate_limited: Counter,
     handler_panics: Counter,
@@ -81,13 +95,10 @@ impl Metrics {
             http_duration: Family::new_with_constructor(latency_histogram),
             kroki_requests: Family::default(),
             kroki_duration: Family::new_with_constructor(latency_histogram),
-            cache_hits: Counter::default(),
-            cache_misses: Counter::default(),
-            cache_evictions: Counter::default(),
+            cache: CacheMetrics::default(),
             cache_entries: Gauge::default(),
             cache_bytes: Gauge::default(),
-            renders_in_flight: Gauge::default(),
-            renders_waiting: Gauge::default(),
+            renders: RenderGauges::default(),
             health: Family::default(),
             rate_limited: Counter::default(),
             handler_panics: Counter::default(),
@@ -155,17 +166,17 @@ impl Metrics {
         registry.register(
             "cache_hits",
             "Renders answered from the cache (or by joining a render under way)",
-            metrics.cache_hits.clone(),
+            metrics.cache.hits.clone(),
         );
         registry.register(
             "cache_misses",
             "Renders the cache did not have",
-            metrics.cache_misses.clone(),
+            metrics.cache.misses.clone(),
         );
         registry.register(
             "cache_evictions",
             "Cached renders evicted for room or age",
-            metrics.cache_evictions.clone(),
+            metrics.cache.evictions.clone(),
         );
         registry.register(
             "cache_entries",
@@ -181,12 +192,12 @@ impl Metrics {
         registry.register(
             "renders_in_flight",
             "Renders sent to Kroki and not yet answered",
-            metrics.renders_in_flight.clone(),
+            metrics.renders.in_flight.clone(),
         );
         registry.register(
             "renders_waiting",
             "Renders waiting for a slot to Kroki",
-            metrics.renders_waiting.clone(),
+            metrics.renders.waiting.clone(),
         );
         registry.register(
             "health_check",
@@ -223,6 +234,16 @@ impl Metrics {
         );
     }
 
+    /// The cache's counters, for the cache to count at each event.
+    pub fn cache_metrics(&self) -> CacheMetrics {
+        self.cache.clone()
+    }
+
+    /// The renders waiting and in flight, for the renderer's guards.
+    pub fn render_gauges(&self) -> RenderGauges {
+        self.renders.clone()
+    }
+
     pub fn count_tier2_hit(&self) {
         self.tier2_hits.inc();
     }
@@ -245,10 +266,6 @@ impl Metrics {
 
     pub fn count_tier2_written(&self, bytes: u64) {
         self.tier2_written.inc_by(bytes);
-    }
-
-    pub fn set_tier2_up(&self, up: bool) {
-        self.tier2_up.set(i64::from(up));
     }
 
     pub fn count_rate_limited(&self) {
@@ -288,24 +305,20 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// The text exposition, with the sampled values (cache, render slots, health) brought up
-    /// to date first.
+    /// The text exposition. Counters and the render gauges are counted where their events
+    /// happen; a scrape only sets the gauges read from elsewhere (cache size, Redis tier state,
+    /// health) to their current values, which any number of overlapping scrapes may do.
     pub async fn render(&self, renderer: &Renderer, health: Option<&HealthReport>) -> String {
         let cache = renderer.cache();
+        // Applies pending inserts and evictions (counting the evictions) so the sizes are current.
         cache.sync().await;
-        let counters = cache.counters();
-        catch_up(&self.cache_hits, counters.hits.load(Ordering::Relaxed));
-        catch_up(&self.cache_misses, counters.misses.load(Ordering::Relaxed));
-        catch_up(
-            &self.cache_evictions,
-            counters.evictions.load(Ordering::Relaxed),
-        );
         self.cache_entries
             .set(i64::try_from(cache.entry_count()).unwrap_or(i64::MAX));
         self.cache_bytes
             .set(i64::try_from(cache.weighted_size()).unwrap_or(i64::MAX));
-        self.renders_in_flight.set(renderer.in_flight());
-        self.renders_waiting.set(renderer.waiting());
+        if let Some(up) = renderer.tier2_up() {
+            self.tier2_up.set(i64::from(up));
+        }
         if let Some(report) = health {
             for (check, result) in &report.checks {
                 for status in [Status::Healthy, Status::Degraded, Status::Unhealthy] {
@@ -340,14 +353,6 @@ pub fn method_label(method: &str) -> &'static str {
         .unwrap_or("other")
 }
 
-/// Advances a Prometheus counter to a total kept elsewhere (counters only go up).
-fn catch_up(counter: &Counter, total: u64) {
-    let current = counter.get();
-    if total > current {
-        counter.inc_by(total - current);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,5 +378,81 @@ mod tests {
                 .get(),
             1000
         );
+    }
+
+    /// Scrapes from several threads at once (an HA pair of Prometheus servers, and more) while
+    /// the cache hits and misses: each hit and miss is counted once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+    #[allow(clippy::unwrap_used)]
+    async fn concurrent_scrapes_count_each_hit_and_miss_once() {
+        use crate::cache::{CacheKey, CachedRender};
+        use crate::config::Config;
+        use crate::domain::request::{parse_format, parse_type};
+        use crate::domain::{DiagramOptions, DiagramSource, RenderRequest};
+        use crate::kroki::KrokiClient;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Arc;
+
+        let config = Config::from_lookup(|name| {
+            (name == "KROKI_URL").then(|| "http://127.0.0.1:9".to_owned())
+        })
+        .unwrap();
+        let metrics = Arc::new(Metrics::new());
+        let kroki = KrokiClient::new(&config).unwrap();
+        let renderer = Arc::new(Renderer::new(&config, kroki, Arc::clone(&metrics)));
+        let hits = Arc::new(AtomicU64::new(0));
+        const TASKS: u64 = 8;
+        const ROUNDS: u64 = 500;
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|task| {
+                let (metrics, renderer, hits) = (
+                    Arc::clone(&metrics),
+                    Arc::clone(&renderer),
+                    Arc::clone(&hits),
+                );
+                tokio::spawn(async move {
+                    for round in 0..ROUNDS {
+                        let kind = parse_type("graphviz").unwrap();
+                        // Each task's own diagrams, each asked for twice: a miss, then a hit.
+                        let request = RenderRequest {
+                            kind,
+                            format: parse_format(kind, "svg").unwrap(),
+                            source: DiagramSource::parse(
+                                format!("digraph {{ t{task} r{} }}", round / 2),
+                                1 << 20,
+                            )
+                            .unwrap(),
+                            options: DiagramOptions::new(),
+                        };
+                        let (_, hit) = renderer
+                            .cache()
+                            .get_or_render(CacheKey::of(&request, "test"), async {
+                                Ok::<_, ()>(CachedRender::new(
+                                    "image/svg+xml",
+                                    actix_web::web::Bytes::from_static(b"<svg/>"),
+                                ))
+                            })
+                            .await
+                            .unwrap();
+                        if hit {
+                            hits.fetch_add(1, Ordering::Relaxed);
+                        }
+                        metrics.render(&renderer, None).await;
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let text = metrics.render(&renderer, None).await;
+        let hits = hits.load(Ordering::Relaxed);
+        assert_eq!(hits, TASKS * ROUNDS / 2);
+        for expected in [
+            format!("\nkroki_web_cache_hits_total {hits}\n"),
+            format!("\nkroki_web_cache_misses_total {}\n", TASKS * ROUNDS - hits),
+        ] {
+            assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
+        }
     }
 }

@@ -3,10 +3,9 @@
 //! `/api/docs` rendered by the app itself (no external viewer, no external requests).
 
 use crate::domain::{catalog, OutputFormat};
-use crate::routes::{api, gateway, operations};
+use crate::routes::{api, api_docs, gateway, operations};
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use utoipa::{OpenApi, ToSchema};
 
@@ -31,7 +30,7 @@ use utoipa::{OpenApi, ToSchema};
         operations::kroki_health,
         operations::liveness,
         operations::metrics,
-        openapi_json,
+        api_docs::openapi_json,
     ),
     components(schemas(KrokiErrorBody)),
     tags(
@@ -160,52 +159,6 @@ fn add_kroki_compatible_responses(document: &mut Value) {
     }
 }
 
-/// This description.
-#[utoipa::path(
-    get,
-    path = "/api/openapi.json",
-    tag = "Operations",
-    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object))
-)]
-pub async fn openapi_json() -> actix_web::HttpResponse {
-    static JSON: OnceLock<String> = OnceLock::new();
-    let json = JSON.get_or_init(|| document().to_string());
-    actix_web::HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((
-            actix_web::http::header::CACHE_CONTROL,
-            "public, max-age=300",
-        ))
-        .body(json.as_str())
-}
-
-/// `POST /api/generate` as JSON.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GenerateRequest {
-    /// Any URL name or alias of `/api/diagram-types` (letter case and surrounding spaces are forgiven).
-    #[schema(example = "graphviz")]
-    pub diagram_type: String,
-    /// An output format the type supports; by default its SVG, or its first format.
-    #[schema(example = "svg")]
-    pub output_format: Option<String>,
-    #[schema(example = "digraph { a -> b }")]
-    pub diagram_source: String,
-    /// Kroki diagram options: names to strings, numbers or booleans.
-    #[schema(value_type = Option<Object>, example = json!({"theme": "dark"}))]
-    pub diagram_options: Option<BTreeMap<String, Value>>,
-    /// kroki-flask-generator's theme: sent as the type's theme option (Mermaid's, PlantUML's and
-    /// C4's, D2's: the editor's choices; `default` and `light` are the engine's own look). An
-    /// unknown theme is a 400 (`invalid_theme`, with `valid_values`); for a type without themes
-    /// it is ignored and named in `X-Ignored-Fields`. With a `diagram_options` theme, both must
-    /// agree (`conflicting_theme`).
-    #[schema(example = "dark")]
-    pub diagram_theme: Option<String>,
-    /// Accepted from kroki-flask-generator's clients and ignored, as it ignored it
-    /// (`X-Ignored-Fields`); use `diagram_options` for a background.
-    #[schema(example = "white")]
-    pub background_color: Option<String>,
-}
-
 /// Every API error: `error` is the message (a string, as kroki-flask-generator answered), the
 /// rest is machine-readable.
 #[derive(Debug, Serialize, ToSchema)]
@@ -254,30 +207,6 @@ pub struct KrokiErrorDetail {
     pub code: u16,
     #[schema(example = "Syntax Error? (Assumed diagram type: sequence) (line: 2)")]
     pub message: String,
-}
-
-/// `POST /{type}[/{format}]` as JSON.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct KrokiDiagramRequest {
-    #[schema(example = "digraph { a -> b }")]
-    pub diagram_source: String,
-    /// Used when the path names no format.
-    pub output_format: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    pub diagram_options: Option<BTreeMap<String, Value>>,
-}
-
-/// `POST /`: everything in the body.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct KrokiRootRequest {
-    #[schema(example = "digraph { a -> b }")]
-    pub diagram_source: String,
-    #[schema(example = "graphviz")]
-    pub diagram_type: String,
-    #[schema(example = "svg")]
-    pub output_format: String,
-    #[schema(value_type = Option<Object>)]
-    pub diagram_options: Option<BTreeMap<String, Value>>,
 }
 
 #[cfg(test)]

@@ -17,9 +17,10 @@ use crate::config::Config;
 use crate::domain::RenderRequest;
 use crate::error::AppError;
 use crate::kroki::{KrokiClient, KrokiError, KrokiVersions};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, RenderGauges};
 use actix_web::web::Bytes;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use prometheus_client::metrics::gauge::Gauge;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -52,8 +53,8 @@ pub struct Renderer {
     urls: UrlIndex,
     slots: Semaphore,
     queue_timeout: Duration,
-    in_flight: AtomicI64,
-    waiting: AtomicI64,
+    /// `renders_waiting` and `renders_in_flight`, moved by [`Counted`] guards.
+    gauges: RenderGauges,
     metrics: Arc<Metrics>,
     versions: KrokiVersions,
     tier2: Option<RedisTier>,
@@ -85,7 +86,11 @@ impl Drop for LockGuard<'_> {
 
 impl Renderer {
     pub fn new(config: &Config, kroki: KrokiClient, metrics: Arc<Metrics>) -> Renderer {
-        let cache = RenderCache::new(config.cache_max_size, config.cache_ttl);
+        let cache = RenderCache::new(
+            config.cache_max_size,
+            config.cache_ttl,
+            metrics.cache_metrics(),
+        );
         let versions = kroki.versions().clone();
         Renderer {
             kroki,
@@ -95,8 +100,7 @@ impl Renderer {
             cache,
             slots: Semaphore::new(config.render_concurrency),
             queue_timeout: config.render_queue_timeout,
-            in_flight: AtomicI64::new(0),
-            waiting: AtomicI64::new(0),
+            gauges: metrics.render_gauges(),
             metrics,
         }
     }
@@ -231,13 +235,13 @@ impl Renderer {
         &self,
         request: &RenderRequest,
     ) -> Result<CachedRender, RenderFailure> {
-        let waiting = Counted::up(&self.waiting);
+        let waiting = Counted::up(&self.gauges.waiting);
         let permit = tokio::time::timeout(self.queue_timeout, self.slots.acquire()).await;
         drop(waiting);
         let Ok(Ok(_permit)) = permit else {
             return Err(RenderFailure::Overloaded);
         };
-        let _in_flight = Counted::up(&self.in_flight);
+        let _in_flight = Counted::up(&self.gauges.in_flight);
         let started = Instant::now();
         let result = self.kroki.render(request).await;
         let outcome = result.as_ref().map_or_else(KrokiError::code, |_| "ok");
@@ -251,14 +255,9 @@ impl Renderer {
         &self.cache
     }
 
-    /// Renders sent to Kroki and not yet answered.
-    pub fn in_flight(&self) -> i64 {
-        self.in_flight.load(Ordering::Relaxed)
-    }
-
-    /// Renders waiting for a slot.
-    pub fn waiting(&self) -> i64 {
-        self.waiting.load(Ordering::Relaxed)
+    /// Whether the Redis tier is in use (`None`: not configured), read at each scrape.
+    pub fn tier2_up(&self) -> Option<bool> {
+        self.tier2.as_ref().map(RedisTier::is_up)
     }
 }
 
@@ -287,18 +286,18 @@ async fn wait_for(tier: &RedisTier, key: &CacheKey) -> Waited {
 /// One unit of a gauge that goes up and down (renders waiting, renders in flight): counted up
 /// when made and down when dropped, however the wait or the render ends (success, error, or the
 /// client going away, which drops the request's future mid-wait).
-struct Counted<'a>(&'a AtomicI64);
+struct Counted<'a>(&'a Gauge);
 
 impl<'a> Counted<'a> {
-    fn up(gauge: &'a AtomicI64) -> Counted<'a> {
-        gauge.fetch_add(1, Ordering::Relaxed);
+    fn up(gauge: &'a Gauge) -> Counted<'a> {
+        gauge.inc();
         Counted(gauge)
     }
 }
 
 impl Drop for Counted<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.0.dec();
     }
 }
 
@@ -333,18 +332,32 @@ mod tests {
     }
 
     /// A request dropped while it waits for a render slot (its client went away, a timeout
-    /// around it fired) is no longer counted as waiting.
+    /// around it fired) is no longer counted as waiting, in the gauge `/metrics` exposes.
     #[tokio::test]
     async fn a_wait_for_a_render_slot_that_is_dropped_is_counted_down() {
         let renderer = renderer("1");
+        let exposed = |name: &str| {
+            let renderer = &renderer;
+            let name = name.to_owned();
+            async move {
+                let text = renderer.metrics.render(renderer, None).await;
+                text.lines()
+                    .find_map(|line| line.strip_prefix(&name)?.strip_prefix(' ')?.parse().ok())
+                    .unwrap_or(-1_i64)
+            }
+        };
         let _held = renderer.slots.acquire().await.unwrap();
-        let waiting = tokio::time::timeout(
-            Duration::from_millis(50),
-            renderer.render(&request("digraph { waits }")),
-        )
-        .await;
-        assert!(waiting.is_err(), "the render should still be waiting");
-        assert_eq!(renderer.waiting(), 0);
-        assert_eq!(renderer.in_flight(), 0);
+        let request = request("digraph { waits }");
+        let mut waiting = Box::pin(renderer.render(&request));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), &mut waiting)
+                .await
+                .is_err(),
+            "the render should still be waiting"
+        );
+        assert_eq!(exposed("kroki_web_renders_waiting").await, 1);
+        drop(waiting);
+        assert_eq!(exposed("kroki_web_renders_waiting").await, 0);
+        assert_eq!(exposed("kroki_web_renders_in_flight").await, 0);
     }
 }

@@ -276,3 +276,85 @@ fn a_bad_value_stops_the_binary_naming_its_variable() {
         );
     }
 }
+
+/// README's "How it is built" says the arrows between modules run one way: `routes` uses
+/// `views`, `error`, `renderer` and `domain`, never the reverse. Each layer below `routes` is
+/// read here, and a code line (comments aside) naming a module it may not use fails the test.
+#[test]
+fn module_arrows_run_one_way() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    // (layer, pure): a pure layer (the domain) names nothing of the crate but itself; the others
+    // may not name `routes` or what is built on it.
+    let layers = [
+        ("domain", true),
+        ("error", false),
+        ("views", false),
+        ("renderer.rs", false),
+        ("cache", false),
+        ("kroki", false),
+        ("health", false),
+        ("metrics.rs", false),
+    ];
+    let forbidden = |pure: bool, module: &str| {
+        if pure {
+            module != "domain"
+        } else {
+            matches!(module, "routes" | "startup" | "openapi")
+        }
+    };
+    let mut crossings = Vec::new();
+    let mut files_read = 0;
+    for (layer, pure) in layers {
+        for file in rust_files(&src.join(layer)) {
+            files_read += 1;
+            let text = std::fs::read_to_string(&file).expect("source file");
+            for (number, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if code.starts_with("//") {
+                    continue;
+                }
+                let crosses = code.split("crate::").skip(1).any(|rest| {
+                    let module: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    forbidden(pure, &module)
+                });
+                if crosses {
+                    crossings.push(format!("{}:{}: {code}", file.display(), number + 1));
+                }
+            }
+        }
+    }
+    assert!(files_read >= 20, "read only {files_read} files under src/");
+    assert!(
+        crossings.is_empty(),
+        "a lower layer imports a higher one:\n{}",
+        crossings.join("\n")
+    );
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains("\n  views/ "),
+        "README's tree lacks src/views"
+    );
+}
+
+/// `path` itself when it is a Rust file, else every Rust file under it.
+fn rust_files(path: &std::path::Path) -> Vec<std::path::PathBuf> {
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files = Vec::new();
+    let mut folders = vec![path.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files
+}

@@ -20,14 +20,12 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::{alphabet, Engine as _};
 use futures::stream::{self, StreamExt};
-use kroki_standin::StandIn;
-use kroki_web::config::Config;
+use kroki_test_support::{spawn_app_with, TestApp};
 use kroki_web::domain::encoding::encode;
 use kroki_web::domain::examples::{self, example};
-use kroki_web::startup::Application;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -41,7 +39,7 @@ struct Stack {
     /// Companions whose diagram types this stack can render.
     companions: BTreeSet<String>,
     /// Present when the app runs in-process against the stand-in; kept alive for the test.
-    standin: Option<StandIn>,
+    standin: Option<TestApp>,
 }
 
 impl Stack {
@@ -66,29 +64,20 @@ impl Stack {
             };
         }
 
-        let standin = StandIn::start().await.expect("the stand-in Kroki starts");
         let all_companions = "mermaid,bpmn,excalidraw,diagramsnet";
-        let env: HashMap<&str, String> = HashMap::from([
-            ("LISTEN_HOST", "127.0.0.1".to_owned()),
-            ("PORT", "0".to_owned()),
-            ("KROKI_URL", standin.url()),
+        let app = spawn_app_with(&[
             // The stand-in runs every companion.
-            ("KROKI_COMPANIONS", all_companions.to_owned()),
-            ("WORKERS", "2".to_owned()),
-            ("SHUTDOWN_TIMEOUT", "1s".to_owned()),
+            ("KROKI_COMPANIONS", all_companions),
             // A busy test machine must not turn a slow probe into a "degraded" verdict.
-            ("HEALTH_SLOW_THRESHOLD", "10s".to_owned()),
-            ("HEALTH_PROBE_TIMEOUT", "20s".to_owned()),
-        ]);
-        let config = Config::from_lookup(|name| env.get(name).cloned()).expect("a valid config");
-        let application = Application::build(config).expect("the app starts");
-        let base = format!("http://127.0.0.1:{}", application.port());
-        tokio::spawn(application.run_until_stopped());
+            ("HEALTH_SLOW_THRESHOLD", "10s"),
+            ("HEALTH_PROBE_TIMEOUT", "20s"),
+        ])
+        .await;
         Stack {
-            base,
+            base: app.address.clone(),
             client,
             companions: parse_companions(all_companions),
-            standin: Some(standin),
+            standin: Some(app),
         }
     }
 

@@ -17,12 +17,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "api/helpers.rs"]
-#[allow(dead_code)]
-mod helpers;
-
-use helpers::{connect, encode, served_once, spawn_app_with, TestApp};
 use kroki_standin::Fault;
+use kroki_test_support::{connect, encode, served_once, spawn_app_with, TestApp};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -121,7 +117,7 @@ async fn render(address: &str, client: &reqwest::Client, n: usize) -> Outcome {
         .await
         .expect("an answer, not a dropped request");
     let status = response.status().as_u16();
-    let content_type = helpers::content_type(&response);
+    let content_type = kroki_test_support::content_type(&response);
     let body = response.bytes().await.expect("a whole body");
     let elapsed = started.elapsed();
     if status == 200 {

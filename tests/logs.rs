@@ -2,10 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed expectation is a failed test
 
-#[path = "common/binary.rs"]
-mod binary;
-
 use kroki_standin::StandIn;
+use kroki_test_support::binary;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 

@@ -11,11 +11,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed expectation is a failed test
 
-#[allow(dead_code)] // binary::terminate is not needed here
-#[path = "common/binary.rs"]
-mod binary;
-
 use kroki_standin::{Fault, StandIn};
+use kroki_test_support::binary::{self, on_path};
+use kroki_test_support::free_port;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -38,22 +36,6 @@ impl Drop for Guard {
             let _ = std::fs::remove_dir_all(scratch);
         }
     }
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    })
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The rule file with every `for:` set to 1 s; returns it and how many were shortened.

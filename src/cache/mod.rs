@@ -26,11 +26,12 @@ pub use url_index::{UrlDigest, UrlIndex};
 pub use variants::{is_compressible, CachedRender, Coding, Variants};
 
 use crate::domain::RenderRequest;
+use crate::metrics::CacheMetrics;
 use moka::future::Cache;
 use moka::notification::RemovalCause;
 use moka::ops::compute::Op;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -71,7 +72,7 @@ impl CacheKey {
     }
 
     /// A strong ETag: the first 128 bits of the digest in hex, quoted. The answer in a content
-    /// coding has its own (`crate::routes::responses::coded_etag`).
+    /// coding has its own (`coded_etag`, in `routes/responses.rs`).
     pub fn etag(&self) -> String {
         // By table rather than `write!`: this runs on every diagram response.
         const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -86,21 +87,14 @@ impl CacheKey {
     }
 }
 
-/// Counters for metrics and the benchmark.
-#[derive(Debug, Default)]
-pub struct CacheCounters {
-    pub hits: AtomicU64,
-    pub misses: AtomicU64,
-    pub evictions: AtomicU64,
-}
-
 /// Told of each render whose variants were just compressed into the memory tier.
 pub type OnCompressed = Arc<dyn Fn(CacheKey, &CachedRender) + Send + Sync>;
 
 #[derive(Clone)]
 pub struct RenderCache {
     entries: Option<Cache<CacheKey, CachedRender>>,
-    counters: Arc<CacheCounters>,
+    /// Counted here, at each hit, miss and eviction (`/metrics` reads the same counters).
+    metrics: CacheMetrics,
     compressor: Arc<Compressor>,
     /// The Redis tier's upgrade of its stored value, when the tier is on.
     on_compressed: Option<OnCompressed>,
@@ -129,11 +123,15 @@ impl Drop for PendingGuard {
 }
 
 impl RenderCache {
-    /// A cache holding at most `max_bytes` of renders; 0 disables it.
-    pub fn new(max_bytes: u64, time_to_live: Option<Duration>) -> RenderCache {
-        let counters = Arc::new(CacheCounters::default());
+    /// A cache holding at most `max_bytes` of renders (0 disables it), counting its hits,
+    /// misses and evictions in `metrics`.
+    pub fn new(
+        max_bytes: u64,
+        time_to_live: Option<Duration>,
+        metrics: CacheMetrics,
+    ) -> RenderCache {
         let entries = (max_bytes > 0).then(|| {
-            let evictions = Arc::clone(&counters);
+            let evictions = metrics.evictions.clone();
             let mut builder = Cache::builder()
                 .max_capacity(max_bytes)
                 .weigher(|_key: &CacheKey, value: &CachedRender| {
@@ -141,7 +139,7 @@ impl RenderCache {
                 })
                 .eviction_listener(move |_key, _value, cause| {
                     if matches!(cause, RemovalCause::Size | RemovalCause::Expired) {
-                        evictions.evictions.fetch_add(1, Ordering::Relaxed);
+                        evictions.inc();
                     }
                 });
             if let Some(ttl) = time_to_live {
@@ -155,7 +153,7 @@ impl RenderCache {
         });
         RenderCache {
             entries,
-            counters,
+            metrics,
             compressor,
             on_compressed: None,
         }
@@ -175,7 +173,7 @@ impl RenderCache {
     /// the render that follows it).
     pub async fn get(&self, key: &CacheKey) -> Option<CachedRender> {
         let value = self.entries.as_ref()?.get(key).await?;
-        self.counters.hits.fetch_add(1, Ordering::Relaxed);
+        self.metrics.hits.inc();
         self.compress_later(*key, &value);
         Some(value)
     }
@@ -196,7 +194,7 @@ impl RenderCache {
             return render.await.map(|value| (value, false)).map_err(Arc::new);
         };
         if let Some(value) = entries.get(&key).await {
-            self.counters.hits.fetch_add(1, Ordering::Relaxed);
+            self.metrics.hits.inc();
             self.compress_later(key, &value);
             return Ok((value, true));
         }
@@ -210,11 +208,11 @@ impl RenderCache {
         // A caller that joined another's render counts as a hit: Kroki saw one request.
         let hit = !ran.load(Ordering::Relaxed);
         let counter = if hit {
-            &self.counters.hits
+            &self.metrics.hits
         } else {
-            &self.counters.misses
+            &self.metrics.misses
         };
-        counter.fetch_add(1, Ordering::Relaxed);
+        counter.inc();
         if let (Ok(value), true) = (&result, hit) {
             self.compress_later(key, value);
         }
@@ -305,10 +303,6 @@ impl RenderCache {
         }
     }
 
-    pub fn counters(&self) -> &CacheCounters {
-        &self.counters
-    }
-
     pub fn entry_count(&self) -> u64 {
         self.entries.as_ref().map_or(0, Cache::entry_count)
     }
@@ -331,6 +325,7 @@ mod tests {
     use crate::domain::request::{parse_format, parse_type};
     use crate::domain::{DiagramOptions, DiagramSource, OptionValue};
     use actix_web::web::Bytes;
+    use std::sync::atomic::AtomicU64;
 
     fn key_of(request: &RenderRequest) -> CacheKey {
         CacheKey::of(request, "engine@1")
@@ -426,7 +421,8 @@ mod tests {
 
     #[tokio::test]
     async fn stores_successes_only() {
-        let cache = RenderCache::new(1 << 20, None);
+        let metrics = CacheMetrics::default();
+        let cache = RenderCache::new(1 << 20, None, metrics.clone());
         let key = key_of(&request("graphviz", "svg", "x", &[]));
         let failed = cache
             .get_or_render(key, async { Err::<CachedRender, _>("boom") })
@@ -442,13 +438,13 @@ mod tests {
             .await
             .unwrap();
         assert!(hit);
-        assert_eq!(cache.counters().hits.load(Ordering::Relaxed), 1);
-        assert_eq!(cache.counters().misses.load(Ordering::Relaxed), 2);
+        assert_eq!(metrics.hits.get(), 1);
+        assert_eq!(metrics.misses.get(), 2);
     }
 
     #[tokio::test]
     async fn concurrent_misses_render_once() {
-        let cache = RenderCache::new(1 << 20, None);
+        let cache = RenderCache::new(1 << 20, None, CacheMetrics::default());
         let key = key_of(&request("graphviz", "svg", "x", &[]));
         let renders = Arc::new(AtomicU64::new(0));
         let callers = (0..20).map(|_| {
@@ -471,7 +467,8 @@ mod tests {
 
     #[tokio::test]
     async fn stays_within_its_byte_budget() {
-        let cache = RenderCache::new(100_000, None);
+        let metrics = CacheMetrics::default();
+        let cache = RenderCache::new(100_000, None, metrics.clone());
         static CHUNK: [u8; 10_000] = [b'x'; 10_000];
         for i in 0..100 {
             let key = key_of(&request("graphviz", "svg", &format!("n{i}"), &[]));
@@ -487,6 +484,9 @@ mod tests {
             cache.weighted_size()
         );
         assert!(cache.entry_count() <= 10);
+        // Every render not kept was counted as an eviction when it left (or was not admitted).
+        assert_eq!(metrics.evictions.get() + cache.entry_count(), 100);
+        assert_eq!(metrics.misses.get(), 100);
     }
 
     fn large_svg() -> CachedRender {
@@ -498,7 +498,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_compressible_render_gets_its_variants_once_and_the_budget_counts_them() {
-        let cache = RenderCache::new(1 << 20, None);
+        let cache = RenderCache::new(1 << 20, None, CacheMetrics::default());
         let key = CacheKey::of(&request("graphviz", "svg", "big", &[]), "14.1.3");
         let svg = large_svg();
         let identity_len = svg.identity.len();
@@ -534,7 +534,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_render_the_full_queue_dropped_is_compressed_after_a_later_hit() {
-        let cache = RenderCache::new(1 << 20, None);
+        let cache = RenderCache::new(1 << 20, None, CacheMetrics::default());
         // A queue full of jobs that are never going to finish.
         {
             let mut pending = cache.compressor.pending.lock().unwrap();
@@ -559,7 +559,7 @@ mod tests {
 
     #[tokio::test]
     async fn images_are_stored_as_they_came() {
-        let cache = RenderCache::new(1 << 20, None);
+        let cache = RenderCache::new(1 << 20, None, CacheMetrics::default());
         let key = CacheKey::of(&request("graphviz", "png", "x", &[]), "14.1.3");
         let png = CachedRender::new("image/png", Bytes::from(vec![7u8; 50_000]));
         cache
@@ -575,7 +575,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_zero_budget_disables_caching() {
-        let cache = RenderCache::new(0, None);
+        let cache = RenderCache::new(0, None, CacheMetrics::default());
         assert!(!cache.is_enabled());
         let key = key_of(&request("graphviz", "svg", "x", &[]));
         for _ in 0..2 {

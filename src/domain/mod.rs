@@ -1,7 +1,9 @@
 //! The diagram domain: which types and formats exist, what a valid source and option set are, and
 //! how diagrams are encoded in URLs. Pure code, no I/O.
 
+pub mod accept;
 pub mod catalog;
+pub mod controls;
 pub mod encoding;
 pub mod examples;
 pub mod format;

@@ -3,6 +3,7 @@
 //! plain text `Error 400: …` when nothing matches, which is what documentation tools show.
 
 use super::{text_png, AppError};
+use crate::domain::accept::by_preference;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use std::fmt;
@@ -40,7 +41,7 @@ impl GatewayError {
     }
 
     fn body_kind(&self) -> Body {
-        for media in accept_by_preference(&self.accept) {
+        for media in by_preference(&self.accept) {
             let media = media.to_ascii_lowercase();
             let kind = [
                 ("text/html", Body::Html),
@@ -58,27 +59,6 @@ impl GatewayError {
         }
         Body::Text
     }
-}
-
-/// The media ranges of an Accept header, highest quality first (stable for equal weights).
-pub fn accept_by_preference(accept: &str) -> Vec<&str> {
-    let mut ranges: Vec<(f32, &str)> = accept
-        .split(',')
-        .filter_map(|part| {
-            let mut pieces = part.split(';');
-            let media = pieces.next()?.trim();
-            if media.is_empty() {
-                return None;
-            }
-            let quality = pieces
-                .filter_map(|param| param.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            (quality > 0.0).then_some((quality, media))
-        })
-        .collect();
-    ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
-    ranges.into_iter().map(|(_, media)| media).collect()
 }
 
 impl fmt::Display for GatewayError {
@@ -113,7 +93,7 @@ impl ResponseError for GatewayError {
             // Browsers get the app's own error page, with the same status and message.
             Body::Html => {
                 let title = status.canonical_reason().unwrap_or("Error");
-                let mut page = crate::routes::pages::error_page(status, title, &message);
+                let mut page = crate::views::error_page(status, title, &message);
                 for (name, value) in response.finish().headers() {
                     page.headers_mut().insert(name.clone(), value.clone());
                 }
@@ -232,13 +212,5 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("<b>"), "the message is escaped: {html}");
-    }
-
-    #[test]
-    fn accept_ranges_sort_by_quality() {
-        assert_eq!(
-            accept_by_preference("a/b;q=0.1, c/d, e/f;q=0.5, g/h;q=0"),
-            vec!["c/d", "e/f", "a/b"]
-        );
     }
 }

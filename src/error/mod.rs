@@ -1,6 +1,7 @@
 //! One error type for everything a request can fail on, with its status and a stable code.
 //! Each audience renders it its own way: the API as one JSON shape (`api.rs`), the
-//! Kroki-compatible gateway as Kroki does, by `Accept` (`kroki_style.rs`), pages as HTML.
+//! Kroki-compatible gateway as Kroki does, by `Accept` (`kroki_style.rs`; browsers get the
+//! error page of `views`). Errors depend on the domain and `views`, never on `routes`.
 
 mod api;
 mod image;
@@ -8,7 +9,7 @@ mod kroki_style;
 
 pub use api::ApiError;
 pub use image::text_png;
-pub use kroki_style::{accept_by_preference, GatewayError};
+pub use kroki_style::GatewayError;
 
 use crate::domain::encoding::DecodeError;
 use crate::domain::options::OptionsError;

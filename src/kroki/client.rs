@@ -1,4 +1,11 @@
-//! The Kroki client: one pooled `reqwest::Client` built at start-up and shared by every request.
+//! The Kroki client: a pooled `reqwest::Client` per worker thread, shared by the requests that
+//! thread serves.
+//!
+//! One client per thread, not one for the process: hyper runs each upstream connection as a task
+//! on the runtime that opened it, and actix-web gives every worker its own single-threaded
+//! runtime. With one shared pool, a worker that took a connection opened by another worker sent
+//! its request through that worker's thread (two cross-thread wake-ups per render); with a pool
+//! per thread every render stays on the thread that serves it.
 //!
 //! Renders are sent as `POST /{type}/{format}` with a JSON body (`diagram_source` and
 //! `diagram_options`), the form Kroki documents for clients: no URL length limit, options keep
@@ -13,7 +20,9 @@ use actix_web::web::Bytes;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{redirect, Client, Response, StatusCode, Url};
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use thread_local::ThreadLocal;
 
 /// Kroki's JSON render request.
 #[derive(Serialize)]
@@ -24,7 +33,7 @@ struct RenderBody<'a> {
 
 #[derive(Debug, Clone)]
 pub struct KrokiClient {
-    http: Client,
+    http: Arc<Pools>,
     /// `KROKI_URL` as configured, for building render URLs.
     base: Url,
     /// The same without its trailing slash, for messages and the health URL.
@@ -33,6 +42,49 @@ pub struct KrokiClient {
     max_response_size: usize,
     /// Updated by every `/health` answer read through [`KrokiClient::info`].
     versions: KrokiVersions,
+}
+
+/// The HTTP clients: one per thread that sends requests (see the module's comment), each built
+/// with the same settings as `shared`, which was built at start-up (so a setting reqwest refuses
+/// fails there) and is used if a later build fails.
+#[derive(Debug)]
+struct Pools {
+    shared: Client,
+    per_thread: ThreadLocal<Client>,
+    connect_timeout: Duration,
+    timeout: Duration,
+}
+
+impl Pools {
+    fn new(connect_timeout: Duration, timeout: Duration) -> Result<Pools, reqwest::Error> {
+        Ok(Pools {
+            shared: build_client(connect_timeout, timeout)?,
+            per_thread: ThreadLocal::new(),
+            connect_timeout,
+            timeout,
+        })
+    }
+
+    /// This thread's client, built on its first request.
+    fn get(&self) -> &Client {
+        self.per_thread.get_or(|| {
+            build_client(self.connect_timeout, self.timeout).unwrap_or_else(|_| self.shared.clone())
+        })
+    }
+}
+
+fn build_client(connect_timeout: Duration, timeout: Duration) -> Result<Client, reqwest::Error> {
+    Client::builder()
+        .user_agent(concat!("kroki-web/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(connect_timeout)
+        .timeout(timeout)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(256)
+        .tcp_keepalive(Duration::from_secs(60))
+        .tcp_nodelay(true)
+        // The app talks to the configured Kroki only: never follow a redirect elsewhere.
+        .redirect(redirect::Policy::none())
+        .build()
 }
 
 /// A successful render: the bytes exactly as Kroki sent them.
@@ -55,19 +107,11 @@ pub struct KrokiInfo {
 
 impl KrokiClient {
     pub fn new(config: &Config) -> Result<KrokiClient, reqwest::Error> {
-        let http = Client::builder()
-            .user_agent(concat!("kroki-web/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(config.kroki_connect_timeout)
-            .timeout(config.kroki_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(256)
-            .tcp_keepalive(Duration::from_secs(60))
-            .tcp_nodelay(true)
-            // The app talks to the configured Kroki only: never follow a redirect elsewhere.
-            .redirect(redirect::Policy::none())
-            .build()?;
         Ok(KrokiClient {
-            http,
+            http: Arc::new(Pools::new(
+                config.kroki_connect_timeout,
+                config.kroki_timeout,
+            )?),
             base: config.kroki_url.clone(),
             base_url: config.kroki_url.as_str().trim_end_matches('/').to_owned(),
             timeout: config.kroki_timeout,
@@ -97,17 +141,11 @@ impl KrokiClient {
         timeout: Duration,
     ) -> Result<Rendered, KrokiError> {
         let url = self.render_url(request);
-        // Serialised straight from borrowed fields: no intermediate JSON value, no copy of the
-        // source before the body itself.
-        let body = serde_json::to_vec(&RenderBody {
-            diagram_source: request.source.as_str(),
-            diagram_options: &request.options,
-        })
-        .map_err(|error| KrokiError::BrokenResponse {
-            detail: format!("cannot encode the render request: {error}"),
-        })?;
+        let body = render_body(request)?;
+        // Before the clock starts: a thread's first request builds its client.
+        let http = self.http.get();
         let started = Instant::now();
-        let mut post = self.http.post(url);
+        let mut post = http.post(url);
         if let Some(id) = crate::request_id::current() {
             post = post.header(crate::request_id::HEADER, id);
         }
@@ -161,9 +199,9 @@ impl KrokiClient {
 
     /// Asks Kroki's own `/health` (which checks nothing but that Kroki answers).
     pub async fn info(&self, timeout: Duration) -> Result<KrokiInfo, KrokiError> {
+        let http = self.http.get();
         let started = Instant::now();
-        let response = self
-            .http
+        let response = http
             .get(format!("{}/health", self.base_url))
             .timeout(timeout)
             .header(ACCEPT, "application/json")
@@ -211,20 +249,30 @@ impl KrokiClient {
         {
             return Err(too_large);
         }
-        let mut body = Vec::with_capacity(
-            response
-                .content_length()
-                .map_or(16 * 1024, |length| length as usize),
-        );
+        // A body that arrives as one chunk (the usual case: hyper splits it off its read buffer)
+        // is passed on as it is; only a body in several chunks is copied into one buffer.
+        let mut first: Option<Bytes> = None;
+        let mut rest: Vec<u8> = Vec::new();
+        let mut length = 0;
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > limit {
+                    length += chunk.len();
+                    if length > limit {
                         return Err(too_large);
                     }
-                    body.extend_from_slice(&chunk);
+                    if first.is_none() && rest.is_empty() {
+                        first = Some(chunk);
+                        continue;
+                    }
+                    if let Some(held) = first.take() {
+                        let total = response.content_length().map_or(length, |n| n as usize);
+                        rest.reserve(total);
+                        rest.extend_from_slice(&held);
+                    }
+                    rest.extend_from_slice(&chunk);
                 }
-                Ok(None) => return Ok(Bytes::from(body)),
+                Ok(None) => return Ok(first.unwrap_or_else(|| Bytes::from(rest))),
                 Err(error) if error.is_timeout() => {
                     return Err(self.timeout_error(started));
                 }
@@ -284,6 +332,25 @@ impl KrokiClient {
     }
 }
 
+/// Kroki's JSON render request, serialised straight from the borrowed fields (no intermediate
+/// JSON value, no copy of the source) into a buffer sized for them, so it is not grown and
+/// copied while the source is written.
+fn render_body(request: &RenderRequest) -> Result<Vec<u8>, KrokiError> {
+    let source = request.source.as_str();
+    let mut body = Vec::with_capacity(source.len() + source.len() / 8 + 256);
+    serde_json::to_writer(
+        &mut body,
+        &RenderBody {
+            diagram_source: source,
+            diagram_options: &request.options,
+        },
+    )
+    .map_err(|error| KrokiError::BrokenResponse {
+        detail: format!("cannot encode the render request: {error}"),
+    })?;
+    Ok(body)
+}
+
 /// The most specific cause of a transport error ("Connection refused"), not reqwest's wrapper.
 fn error_chain(error: &reqwest::Error) -> String {
     let mut source: &dyn std::error::Error = error;
@@ -326,7 +393,7 @@ fn error_message(body: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{error_message, KrokiClient, RenderBody};
+    use super::{error_message, render_body, KrokiClient};
     use crate::config::Config;
     use crate::domain::request::{parse_format, parse_type};
     use crate::domain::{DiagramOptions, DiagramSource, RenderRequest};
@@ -368,16 +435,29 @@ mod tests {
         }
     }
 
+    /// Each thread gets its own client (and so its own pool, whose connections run on that
+    /// thread's runtime), built once and kept.
+    #[test]
+    fn each_thread_has_its_own_client() {
+        let kroki = client("http://kroki:8000");
+        let here = kroki.http.get() as *const reqwest::Client as usize;
+        assert_eq!(here, kroki.http.get() as *const reqwest::Client as usize);
+        let there = std::thread::scope(|scope| {
+            scope
+                .spawn(|| kroki.http.get() as *const reqwest::Client as usize)
+                .join()
+                .unwrap()
+        });
+        assert_ne!(here, there);
+        assert_ne!(here, &kroki.http.shared as *const reqwest::Client as usize);
+    }
+
     #[test]
     fn the_render_body_is_krokis_json() {
         let mut options = DiagramOptions::new();
         options.insert_text("theme", "dark").unwrap();
-        let request = request(options);
-        let body = serde_json::to_value(RenderBody {
-            diagram_source: request.source.as_str(),
-            diagram_options: &request.options,
-        })
-        .unwrap();
+        let body = render_body(&request(options)).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(
             body,
             serde_json::json!({

@@ -3,18 +3,20 @@
 //! `GET /api/diagram-types` (the catalog). Every failure is the one JSON error shape
 //! (`crate::error::ApiError`), with the Flask service's messages where it had them.
 
-use super::editor::controls;
-use super::extract::{add_query_options, media_type, query_pairs, read_body};
+use super::extract::{
+    self, add_query_options, json_object, media_type, query_pairs, read_body, TextField,
+};
 use super::responses::{diagram_response, Disposition, POST_CACHE_CONTROL};
 use crate::domain::catalog::{self, CATALOG};
+use crate::domain::controls;
 use crate::domain::request::{parse_format, ValidationError};
 use crate::domain::{DiagramKind, DiagramOptions, DiagramSource, OutputFormat, RenderRequest};
 use crate::error::{ApiError, AppError};
-use crate::openapi::{ApiErrorBody, GenerateRequest};
+use crate::openapi::ApiErrorBody;
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::OnceLock;
 use utoipa::ToSchema;
@@ -39,7 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/openapi.json")
-                    .route(get_or_head().to(crate::openapi::openapi_json))
+                    .route(get_or_head().to(super::api_docs::openapi_json))
                     .default_service(wrong_method("GET, HEAD")),
             )
             .service(
@@ -133,6 +135,39 @@ pub fn from_json(body: &[u8], limit: usize) -> Result<RenderRequest, AppError> {
     read_json(body, limit).map(|(request, _ignored)| request)
 }
 
+/// `POST /api/generate` as JSON.
+// A field absent, null or empty is missing; one of another type is refused by name.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct GenerateRequest {
+    /// Any URL name or alias of `/api/diagram-types` (letter case and surrounding spaces are forgiven).
+    #[serde(default)]
+    #[schema(value_type = String, required = true, example = "graphviz")]
+    pub diagram_type: TextField,
+    /// An output format the type supports; by default its SVG, or its first format.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "svg")]
+    pub output_format: TextField,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, example = "digraph { a -> b }")]
+    pub diagram_source: TextField,
+    /// Kroki diagram options: names to strings, numbers or booleans.
+    #[schema(value_type = Option<Object>, example = json!({"theme": "dark"}))]
+    pub diagram_options: Option<Value>,
+    /// kroki-flask-generator's theme: sent as the type's theme option (Mermaid's, PlantUML's and
+    /// C4's, D2's: the editor's choices; `default` and `light` are the engine's own look). An
+    /// unknown theme is a 400 (`invalid_theme`, with `valid_values`); for a type without themes
+    /// it is ignored and named in `X-Ignored-Fields`. With a `diagram_options` theme, both must
+    /// agree (`conflicting_theme`).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "dark")]
+    pub diagram_theme: TextField,
+    /// Accepted from kroki-flask-generator's clients and ignored, as it ignored it
+    /// (`X-Ignored-Fields`); use `diagram_options` for a background.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "white")]
+    pub background_color: TextField,
+}
+
 /// The JSON request, and the fields it carried that have no effect on it (`X-Ignored-Fields`).
 pub fn read_json(
     body: &[u8],
@@ -143,47 +178,52 @@ pub fn read_json(
             detail: "The request body is empty: send a JSON object with diagram_type and diagram_source.".into(),
         });
     }
-    let json: Value = serde_json::from_slice(body).map_err(|error| AppError::InvalidJson {
-        detail: format!("The request body is not valid JSON: {error}."),
+    let fields: GenerateRequest = json_object(body).map_err(|error| AppError::InvalidJson {
+        detail: error.to_string(),
     })?;
-    let Value::Object(fields) = &json else {
-        return Err(AppError::InvalidJson {
-            detail: "The request body must be a JSON object.".into(),
-        });
-    };
-    // A string, or None when absent, null or empty.
-    let text_field = |name: &str| -> Result<Option<String>, AppError> {
-        match fields.get(name) {
-            Some(Value::String(text)) if text.is_empty() => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            None | Some(Value::Null) => Ok(None),
-            Some(_) => Err(AppError::bad_request(
-                "invalid_field",
-                format!("Field {name} must be a string."),
-            )),
+    fields.into_request(limit)
+}
+
+impl GenerateRequest {
+    /// Checks the fields in kroki-flask-generator's order: their types, the required ones
+    /// (reported together), then type, format, source, options and theme.
+    fn into_request(self, limit: usize) -> Result<(RenderRequest, Vec<&'static str>), AppError> {
+        let text = |field: TextField, name: &str| field.text(name, str::is_empty);
+        let type_name = text(self.diagram_type, "diagram_type")?;
+        let format_name = text(self.output_format, "output_format")?;
+        let source = text(self.diagram_source, "diagram_source")?;
+        let theme = text(self.diagram_theme, "diagram_theme")?;
+        let background = text(self.background_color, "background_color")?;
+        check_required(&[
+            ("diagram_type", type_name.is_some()),
+            ("diagram_source", source.is_some()),
+        ])?;
+        let kind = parse_api_type(&type_name.unwrap_or_default())?;
+        let format = parse_api_format(kind, format_name.as_deref())?;
+        let source = DiagramSource::parse(source.unwrap_or_default(), limit)?;
+        let mut options = DiagramOptions::new();
+        options.merge_json(self.diagram_options.as_ref().unwrap_or(&Value::Null))?;
+        let (request, mut ignored) = themed(kind, format, source, options, theme.as_deref())?;
+        // The Flask service's JSON API never read its form's background field either.
+        if background.is_some() {
+            ignored.push("background_color");
         }
-    };
-    let type_name = text_field("diagram_type")?;
-    let format_name = text_field("output_format")?;
-    let source = text_field("diagram_source")?;
-    let theme = text_field("diagram_theme")?;
-    let background = text_field("background_color")?;
-    check_required(&[
-        ("diagram_type", type_name.is_some()),
-        ("diagram_source", source.is_some()),
-    ])?;
-    let kind = parse_api_type(&type_name.unwrap_or_default())?;
-    let format = parse_api_format(kind, format_name)?;
-    let source = DiagramSource::parse(source.unwrap_or_default(), limit)?;
-    let mut options = DiagramOptions::new();
-    options.merge_json(fields.get("diagram_options").unwrap_or(&Value::Null))?;
-    let mut ignored = Vec::new();
-    if !apply_theme(kind, theme.as_deref(), &mut options)? {
-        ignored.push("diagram_theme");
+        Ok((request, ignored))
     }
-    // The Flask service's JSON API never read its form's background field either.
-    if background.is_some() {
-        ignored.push("background_color");
+}
+
+/// The render request with `diagram_theme` applied (`apply_theme`), and `diagram_theme` named
+/// among the ignored fields when the type has no themes.
+fn themed(
+    kind: &'static DiagramKind,
+    format: OutputFormat,
+    source: DiagramSource,
+    mut options: DiagramOptions,
+    theme: Option<&str>,
+) -> Result<(RenderRequest, Vec<&'static str>), AppError> {
+    let mut ignored = Vec::new();
+    if !apply_theme(kind, theme, &mut options)? {
+        ignored.push("diagram_theme");
     }
     let request = RenderRequest {
         kind,
@@ -258,19 +298,13 @@ fn from_text(
     limit: usize,
 ) -> Result<(RenderRequest, Vec<&'static str>), AppError> {
     let pairs = query_pairs(request.query_string());
-    let param = |name: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .filter(|value| !value.is_empty())
-    };
+    let param = |name: &str| extract::param(&pairs, name).filter(|value| !value.is_empty());
     let type_name = param("diagram_type");
     check_required(&[
         ("diagram_type", type_name.is_some()),
         ("diagram_source", !body.is_empty()),
     ])?;
-    let kind = parse_api_type(&type_name.unwrap_or_default())?;
+    let kind = parse_api_type(type_name.unwrap_or_default())?;
     let format = parse_api_format(kind, param("output_format"))?;
     let source = DiagramSource::parse(String::from_utf8_lossy(body).into_owned(), limit)?;
     let mut options = DiagramOptions::new();
@@ -279,17 +313,7 @@ fn from_text(
         &pairs,
         &["diagram_type", "output_format", "diagram_theme"],
     )?;
-    let mut ignored = Vec::new();
-    if !apply_theme(kind, param("diagram_theme").as_deref(), &mut options)? {
-        ignored.push("diagram_theme");
-    }
-    let request = RenderRequest {
-        kind,
-        format,
-        source,
-        options,
-    };
-    Ok((request, ignored))
+    themed(kind, format, source, options, param("diagram_theme"))
 }
 
 /// The API is forgiving about letter case and spaces (`Mermaid`, ` dot `); the gateway is not.
@@ -303,9 +327,9 @@ fn parse_api_type(name: &str) -> Result<&'static DiagramKind, AppError> {
 /// A missing format means the type's usual one (SVG wherever Kroki offers it).
 fn parse_api_format(
     kind: &'static DiagramKind,
-    name: Option<String>,
+    name: Option<&str>,
 ) -> Result<OutputFormat, AppError> {
-    match name.as_deref().map(str::trim) {
+    match name.map(str::trim) {
         None | Some("") => Ok(kind.default_format()),
         Some(name) => Ok(parse_format(kind, name)?),
     }

@@ -1,14 +1,22 @@
-//! Reading requests the way Kroki does: bodies with a size limit, media types, diagram options
-//! from the query string and `Kroki-Diagram-Options-*` headers, and output-format negotiation.
+//! Reading requests the way Kroki does: bodies with a size limit, media types, query
+//! parameters, JSON bodies, diagram options from the query string, `Kroki-Diagram-Options-*`
+//! headers and JSON (merged in one place, `kroki_options`), and content negotiation: the output
+//! format Kroki picks by `Accept`, and whether a browser asked for a page.
 
 use crate::config::Config;
+use crate::domain::accept::by_preference;
 use crate::domain::options::HEADER_PREFIX;
 use crate::domain::request::join_or;
 use crate::domain::{DiagramKind, DiagramOptions, OutputFormat};
 use crate::error::AppError;
 use actix_web::http::header::{HeaderMap, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::web::{Bytes, BytesMut, Payload};
+use actix_web::HttpRequest;
 use futures_util::StreamExt;
+use serde::de::{DeserializeOwned, Deserializer};
+use serde::Deserialize;
+use serde_json::Value;
+use std::fmt;
 
 /// Reads a request body, refusing it as soon as it passes the body limit (declared or actual),
 /// and with 408 when it has not all arrived within `CLIENT_REQUEST_TIMEOUT` (a slow body holds
@@ -67,16 +75,114 @@ pub fn is_json(headers: &HeaderMap) -> bool {
     media_type(headers).as_deref() == Some("application/json")
 }
 
-/// The body as text. Kroki decodes bodies as UTF-8, replacing what is not.
-pub fn body_text(body: &Bytes) -> String {
-    String::from_utf8_lossy(body).into_owned()
-}
-
 /// Query parameters in order, decoded leniently (clients do not always escape option values).
 pub fn query_pairs(query: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(query.as_bytes())
         .map(|(key, value)| (key.into_owned(), value.into_owned()))
         .collect()
+}
+
+/// The first value of the parameter `name` among name/value pairs (a query string's or a
+/// urlencoded form's).
+pub fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// The first value of the request's query parameter `name`.
+pub fn query_param(request: &HttpRequest, name: &str) -> Option<String> {
+    param(&query_pairs(request.query_string()), name).map(str::to_owned)
+}
+
+/// Query parameters of Kroki's routes that name the request rather than an option (Kroki lets
+/// them override the path on GET).
+const RESERVED_QUERY: &[&str] = &["output_format", "source_encoded"];
+
+/// The diagram options of a request to Kroki's routes, merged with Kroki's precedence, each
+/// source over the one before: the query string (less `RESERVED_QUERY`), then
+/// `Kroki-Diagram-Options-*` headers, then the JSON body's `diagram_options`.
+pub fn kroki_options(
+    query: &str,
+    headers: &HeaderMap,
+    json: Option<&Value>,
+) -> Result<DiagramOptions, AppError> {
+    let mut options = DiagramOptions::new();
+    add_query_options(&mut options, &query_pairs(query), RESERVED_QUERY)?;
+    add_header_options(&mut options, headers)?;
+    if let Some(json) = json {
+        options.merge_json(json)?;
+    }
+    Ok(options)
+}
+
+/// Why a JSON body was refused before any of its fields was read.
+#[derive(Debug)]
+pub enum JsonBodyError {
+    Syntax(serde_json::Error),
+    NotAnObject,
+}
+
+impl fmt::Display for JsonBodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JsonBodyError::Syntax(error) => {
+                write!(f, "The request body is not valid JSON: {error}.")
+            }
+            JsonBodyError::NotAnObject => f.write_str("The request body must be a JSON object."),
+        }
+    }
+}
+
+/// Reads a JSON object body into its request type, whose fields take any JSON value
+/// (`TextField`, `Value`), so that only the body as a whole is refused here and the handler
+/// checks the fields in its own order. Read through a `Value`: a repeated key keeps its last
+/// value, as Kroki's `JsonObject` does (a derived `Deserialize` refuses it), and an array is not
+/// taken for a struct's fields.
+pub fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, JsonBodyError> {
+    let json: Value = serde_json::from_slice(body).map_err(JsonBodyError::Syntax)?;
+    if !json.is_object() {
+        return Err(JsonBodyError::NotAnObject);
+    }
+    serde_json::from_value(json).map_err(JsonBodyError::Syntax)
+}
+
+/// A JSON body field meant to be a string, as it came: absent (or null), a string, or another
+/// type, which is refused when the handler reaches the field (`Field {name} must be a string.`).
+/// Documented as a string (`#[schema(value_type = String)]` on the field).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum TextField {
+    #[default]
+    Absent,
+    Text(String),
+    NotText,
+}
+
+impl<'de> Deserialize<'de> for TextField {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Value::deserialize(deserializer)? {
+            Value::Null => TextField::Absent,
+            Value::String(text) => TextField::Text(text),
+            _ => TextField::NotText,
+        })
+    }
+}
+
+impl TextField {
+    /// The text, or `None` when the field is absent, null or text that `empty` calls empty;
+    /// a 400 naming the field when it is not a string.
+    pub fn text(self, name: &str, empty: fn(&str) -> bool) -> Result<Option<String>, AppError> {
+        match self {
+            TextField::Absent => Ok(None),
+            TextField::Text(text) if empty(&text) => Ok(None),
+            TextField::Text(text) => Ok(Some(text)),
+            TextField::NotText => Err(AppError::bad_request(
+                "invalid_field",
+                format!("Field {name} must be a string."),
+            )),
+        }
+    }
 }
 
 /// Options from the query string, less the parameters that name the request itself.
@@ -94,10 +200,7 @@ pub fn add_query_options(
 }
 
 /// Options from `Kroki-Diagram-Options-{name}` headers, in any letter case.
-pub fn add_header_options(
-    options: &mut DiagramOptions,
-    headers: &HeaderMap,
-) -> Result<(), AppError> {
+fn add_header_options(options: &mut DiagramOptions, headers: &HeaderMap) -> Result<(), AppError> {
     for (name, value) in headers {
         let name = name.as_str();
         if name.len() > HEADER_PREFIX.len()
@@ -108,6 +211,17 @@ pub fn add_header_options(
         }
     }
     Ok(())
+}
+
+/// Whether the client's first choice, by `Accept`, is an HTML page (a browser).
+pub fn wants_html(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    by_preference(accept)
+        .first()
+        .is_some_and(|media| media.starts_with("text/html"))
 }
 
 /// Kroki's choice of format from `Accept` when the request names none: media types in quality
@@ -125,7 +239,7 @@ pub fn negotiate_format(kind: &DiagramKind, headers: &HeaderMap) -> Result<Outpu
         ));
     }
     let joined = accept.join(",");
-    let requested = crate::error::accept_by_preference(&joined);
+    let requested = by_preference(&joined);
     if let Some(format) = requested
         .iter()
         .filter_map(|media| OutputFormat::from_accept_mime(media))
@@ -231,5 +345,91 @@ mod tests {
             Some("application/json")
         );
         assert_eq!(media_type(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn options_merge_with_kroki_precedence_json_over_headers_over_query() {
+        let map = headers(&[
+            ("Kroki-Diagram-Options-Theme", "header"),
+            ("kroki-diagram-options-scale", "header"),
+        ]);
+        let json = serde_json::json!({"Theme": "json", "sketch": true});
+        let query = "theme=query&scale=query&layout=query&output_format=png&source_encoded=x";
+        let options = kroki_options(query, &map, Some(&json)).map(|o| o.to_json());
+        assert_eq!(
+            options.ok(),
+            Some(
+                serde_json::json!({"theme": "json", "scale": "header", "layout": "query", "sketch": true})
+            )
+        );
+        let without_json = kroki_options(query, &map, None).map(|o| o.to_json());
+        assert_eq!(
+            without_json.ok(),
+            Some(serde_json::json!({"theme": "header", "scale": "header", "layout": "query"}))
+        );
+    }
+
+    #[test]
+    fn a_parameter_is_its_first_value() {
+        let pairs = query_pairs("a=1&b=&a=2");
+        assert_eq!(param(&pairs, "a"), Some("1"));
+        assert_eq!(param(&pairs, "b"), Some(""));
+        assert_eq!(param(&pairs, "A"), None);
+        let request = actix_web::test::TestRequest::get()
+            .uri("/x?url=https%3A%2F%2Fa%2Fb&url=second")
+            .to_http_request();
+        assert_eq!(query_param(&request, "url").as_deref(), Some("https://a/b"));
+        assert_eq!(query_param(&request, "import"), None);
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Body {
+        #[serde(default)]
+        name: TextField,
+        #[serde(default)]
+        other: TextField,
+        #[serde(default)]
+        third: TextField,
+    }
+
+    #[test]
+    fn json_bodies_are_objects_whose_text_fields_take_any_value() {
+        let body: Result<Body, _> = json_object(br#"{"name": "a", "other": 7, "extra": [1]}"#);
+        let body = body.expect("an object parses");
+        assert_eq!(body.name, TextField::Text("a".into()));
+        assert_eq!(body.other, TextField::NotText);
+        assert_eq!(body.third, TextField::Absent);
+        let error = body
+            .other
+            .text("other", str::is_empty)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(error.as_deref(), Some("Field other must be a string."));
+        // A repeated key keeps its last value, as Kroki's JsonObject does.
+        let repeated: Option<Body> = json_object(br#"{"name": 1, "name": "last"}"#).ok();
+        assert_eq!(
+            repeated.map(|body| body.name),
+            Some(TextField::Text("last".into()))
+        );
+        let null: Option<Body> = json_object(br#"{"name": null}"#).ok();
+        assert_eq!(null.map(|body| body.name), Some(TextField::Absent));
+        let message = |body: &[u8]| json_object::<Body>(body).err().map(|e| e.to_string());
+        assert_eq!(
+            message(b"[\"a\", \"b\", \"c\"]").as_deref(),
+            Some("The request body must be a JSON object.")
+        );
+        assert_eq!(
+            message(b"{").as_deref(),
+            Some("The request body is not valid JSON: EOF while parsing an object at line 1 column 1.")
+        );
+        let blank = TextField::Text(" ".into());
+        assert_eq!(
+            blank.clone().text("f", str::is_empty).ok(),
+            Some(Some(" ".into()))
+        );
+        assert_eq!(
+            blank.text("f", |text| text.trim().is_empty()).ok(),
+            Some(None)
+        );
     }
 }

@@ -4,8 +4,8 @@
 //! Kroki's decoding rules, option sources, format negotiation, CORS and error bodies.
 
 use super::extract::{
-    add_header_options, add_query_options, body_text, is_json, media_type, negotiate_format,
-    query_pairs, read_body,
+    is_json, json_object, kroki_options, media_type, negotiate_format, query_param, read_body,
+    JsonBodyError, TextField,
 };
 use super::responses::{
     answer_coding, coded_etag, diagram_not_modified, diagram_response, diagram_response_with,
@@ -16,9 +16,8 @@ use crate::cache::{is_compressible, CacheKey, UrlDigest};
 use crate::domain::encoding::{self, java_trim};
 use crate::domain::options::HEADER_PREFIX;
 use crate::domain::request::{parse_format, parse_type};
-use crate::domain::{DiagramKind, DiagramOptions, DiagramSource, OutputFormat, RenderRequest};
+use crate::domain::{DiagramKind, DiagramSource, OutputFormat, RenderRequest};
 use crate::error::{AppError, GatewayError};
-use crate::openapi::{KrokiDiagramRequest, KrokiRootRequest};
 // The 200 and the error responses every Kroki-compatible route shares are added to the OpenAPI
 // document in one place: `crate::openapi::document`.
 use crate::startup::AppState;
@@ -28,11 +27,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
 use serde_json::Value;
-
-/// Query parameters that name the request rather than an option (Kroki lets them override the
-/// path on GET).
-const RESERVED_QUERY: &[&str] = &["output_format", "source_encoded"];
+use utoipa::ToSchema;
 
 use super::middleware::{get_or_head, wrong_method};
 
@@ -42,7 +39,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(cors))
             .service(
                 web::resource("/")
-                    .route(get_or_head().to(super::pages::home))
                     .route(web::post().to(post_root))
                     .default_service(wrong_method("GET, HEAD, POST")),
             )
@@ -61,7 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(post_negotiated))
                     .default_service(web::to(type_without_post)),
             )
-            .default_service(web::to(super::pages::not_found)),
+            .default_service(web::to(super::fallback::not_found)),
     );
 }
 
@@ -121,20 +117,11 @@ pub async fn get_diagram(
     let (type_name, path_format, path_encoded) = path.into_inner();
     let fail = |error: AppError| GatewayError::new(error, &request);
     let kind = parse_type(&type_name).map_err(|_| fail(AppError::NotFound))?;
-    let pairs = query_pairs(request.query_string());
-    let from_query = |name: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, v)| v.clone())
-    };
-    let format_name = from_query("output_format").unwrap_or(path_format);
-    let encoded = from_query("source_encoded").unwrap_or(path_encoded);
+    let format_name = query_param(&request, "output_format").unwrap_or(path_format);
+    let encoded = query_param(&request, "source_encoded").unwrap_or(path_encoded);
     let format = parse_format(kind, &format_name).map_err(|e| fail(e.into()))?;
     let source = decode_source(kind, &encoded, state.config.max_source_size).map_err(fail)?;
-    let mut options = DiagramOptions::new();
-    add_query_options(&mut options, &pairs, RESERVED_QUERY).map_err(fail)?;
-    add_header_options(&mut options, request.headers()).map_err(fail)?;
+    let options = kroki_options(request.query_string(), request.headers(), None).map_err(fail)?;
     let render_request = RenderRequest {
         kind,
         format,
@@ -207,6 +194,21 @@ pub async fn post_negotiated(
     post_diagram(request, payload, state, kind, None).await
 }
 
+/// `POST /{type}[/{format}]` as JSON.
+// A field absent, null or blank is missing; one of another type is refused by name.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct KrokiDiagramRequest {
+    #[serde(default)]
+    #[schema(value_type = String, required = true, example = "digraph { a -> b }")]
+    pub diagram_source: TextField,
+    /// Used when the path names no format.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub output_format: TextField,
+    #[schema(value_type = Option<Object>)]
+    pub diagram_options: Option<Value>,
+}
+
 /// `POST /{type}[/{format}]`: a JSON body when the Content-Type says so, otherwise the raw body
 /// is the source. The format comes from the path, then JSON `output_format`, then `Accept`.
 async fn post_diagram(
@@ -220,36 +222,68 @@ async fn post_diagram(
     let body = read_body(payload, request.headers(), &state.config)
         .await
         .map_err(fail)?;
-    if body_text(&body).trim().is_empty() {
-        return Err(fail(empty_body()));
-    }
-    let mut options = DiagramOptions::new();
-    add_query_options(
-        &mut options,
-        &query_pairs(request.query_string()),
-        RESERVED_QUERY,
-    )
-    .map_err(fail)?;
-    add_header_options(&mut options, request.headers()).map_err(fail)?;
-    let (source, json_format) = if is_json(request.headers()) {
-        let json = parse_json(&body).map_err(fail)?;
-        options
-            .merge_json(json.get("diagram_options").unwrap_or(&Value::Null))
-            .map_err(|e| fail(e.into()))?;
-        let source = required_field(&json, "diagram_source").map_err(fail)?;
-        let format = optional_field(&json, "output_format").map_err(fail)?;
-        (source, format)
-    } else {
-        (body_text(&body), None)
+    let (query, limit) = (request.query_string(), state.config.max_source_size);
+    let parsed = post_request(kind, path_format, query, request.headers(), &body, limit);
+    render(&request, &state, parsed).await
+}
+
+/// The render request of `POST /{type}[/{format}]`, its type (and format) already read from the
+/// path, checked in this order: the body is not blank; the query and header options; when JSON,
+/// the body, its options, `diagram_source` and `output_format`; then the format and the source.
+pub fn post_request(
+    kind: &'static DiagramKind,
+    path_format: Option<OutputFormat>,
+    query: &str,
+    headers: &header::HeaderMap,
+    body: &[u8],
+    limit: usize,
+) -> Result<RenderRequest, AppError> {
+    let text = body_text(body)?;
+    let json = is_json(headers).then(|| json_object::<KrokiDiagramRequest>(body));
+    // A body that is not JSON is refused after the query's and headers' options are.
+    let json_options = json
+        .as_ref()
+        .and_then(|json| json.as_ref().ok())
+        .and_then(|json| json.diagram_options.as_ref());
+    let options = kroki_options(query, headers, json_options)?;
+    let (source, json_format) = match json {
+        Some(json) => {
+            let json = json.map_err(invalid_json)?;
+            let source = required(json.diagram_source, "diagram_source")?;
+            let format = json.output_format.text("output_format", is_blank)?;
+            (source, format)
+        }
+        None => (text.into_owned(), None),
     };
     let format = match (path_format, json_format) {
         (Some(format), _) => format,
-        (None, Some(name)) => parse_format(kind, &name).map_err(|e| fail(e.into()))?,
-        (None, None) => negotiate_format(kind, request.headers()).map_err(fail)?,
+        (None, Some(name)) => parse_format(kind, &name)?,
+        (None, None) => negotiate_format(kind, headers)?,
     };
-    let source =
-        DiagramSource::parse(source, state.config.max_source_size).map_err(|e| fail(e.into()))?;
-    render(&request, &state, kind, format, source, options).await
+    let source = DiagramSource::parse(source, limit)?;
+    Ok(RenderRequest {
+        kind,
+        format,
+        source,
+        options,
+    })
+}
+
+/// `POST /`: everything in the body.
+// A field absent, null or blank is missing; one of another type is refused by name.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct KrokiRootRequest {
+    #[serde(default)]
+    #[schema(value_type = String, required = true, example = "digraph { a -> b }")]
+    pub diagram_source: TextField,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, example = "graphviz")]
+    pub diagram_type: TextField,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, example = "svg")]
+    pub output_format: TextField,
+    #[schema(value_type = Option<Object>)]
+    pub diagram_options: Option<Value>,
 }
 
 /// `POST /`: Kroki's JSON POST, type, format and source in the body, checked in Kroki's order
@@ -274,29 +308,38 @@ pub async fn post_root(
         let pairs = editor_fields(&body);
         return Ok(super::editor::editor_page(&request, &state, &pairs).await);
     }
-    if body_text(&body).trim().is_empty() {
-        return Err(fail(empty_body()));
-    }
-    let json = parse_json(&body).map_err(fail)?;
-    let source = required_field(&json, "diagram_source").map_err(fail)?;
-    let type_name = required_field(&json, "diagram_type").map_err(fail)?;
-    let format_name = required_field(&json, "output_format").map_err(fail)?;
-    let kind = parse_type(&type_name).map_err(|e| fail(e.into()))?;
-    let format = parse_format(kind, &format_name).map_err(|e| fail(e.into()))?;
-    let mut options = DiagramOptions::new();
-    add_query_options(
-        &mut options,
-        &query_pairs(request.query_string()),
-        RESERVED_QUERY,
+    let (query, limit) = (request.query_string(), state.config.max_source_size);
+    render(
+        &request,
+        &state,
+        root_request(query, request.headers(), &body, limit),
     )
-    .map_err(fail)?;
-    add_header_options(&mut options, request.headers()).map_err(fail)?;
-    options
-        .merge_json(json.get("diagram_options").unwrap_or(&Value::Null))
-        .map_err(|e| fail(e.into()))?;
-    let source =
-        DiagramSource::parse(source, state.config.max_source_size).map_err(|e| fail(e.into()))?;
-    render(&request, &state, kind, format, source, options).await
+    .await
+}
+
+/// The render request of Kroki's JSON `POST /`, checked in Kroki's order: the body is not
+/// blank, is JSON, has `diagram_source`, `diagram_type` and `output_format`; the type exists and
+/// has the format; then the options and the source.
+pub fn root_request(
+    query: &str,
+    headers: &header::HeaderMap,
+    body: &[u8],
+    limit: usize,
+) -> Result<RenderRequest, AppError> {
+    body_text(body)?;
+    let json: KrokiRootRequest = json_object(body).map_err(invalid_json)?;
+    let source = required(json.diagram_source, "diagram_source")?;
+    let type_name = required(json.diagram_type, "diagram_type")?;
+    let format_name = required(json.output_format, "output_format")?;
+    let kind = parse_type(&type_name)?;
+    let format = parse_format(kind, &format_name)?;
+    let options = kroki_options(query, headers, json.diagram_options.as_ref())?;
+    Ok(RenderRequest {
+        source: DiagramSource::parse(source, limit)?,
+        kind,
+        format,
+        options,
+    })
 }
 
 fn is_form(headers: &header::HeaderMap) -> bool {
@@ -343,22 +386,13 @@ pub fn editor_fields(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Renders and answers. GET URLs are content-addressed: a matching `If-None-Match` gets 304
-/// without a render, and the answer may be cached for `HTTP_CACHE_MAX_AGE`.
+/// Renders a request read from a POST, or answers why it could not be read.
 async fn render(
     request: &HttpRequest,
     state: &AppState,
-    kind: &'static DiagramKind,
-    format: OutputFormat,
-    source: DiagramSource,
-    options: DiagramOptions,
+    parsed: Result<RenderRequest, AppError>,
 ) -> GatewayResult {
-    let render_request = RenderRequest {
-        kind,
-        format,
-        source,
-        options,
-    };
+    let render_request = parsed.map_err(|error| GatewayError::new(error, request))?;
     let key = state.renderer.key(&render_request).await;
     render_keyed(request, state, &render_request, key).await
 }
@@ -431,47 +465,31 @@ async fn type_without_post(request: HttpRequest, path: web::Path<String>) -> Gat
     Err(GatewayError::new(error, &request))
 }
 
-fn empty_body() -> AppError {
-    AppError::bad_request("empty_source", "Request body must not be empty.")
-}
-
-pub fn parse_json(body: &[u8]) -> Result<Value, AppError> {
-    let json: Value = serde_json::from_slice(body).map_err(|error| {
-        AppError::bad_request(
-            "invalid_json",
-            format!("The request body is not valid JSON: {error}."),
-        )
-    })?;
-    if !json.is_object() {
+/// The body as text (Kroki decodes bodies as UTF-8, replacing what is not), refused when blank.
+fn body_text(body: &[u8]) -> Result<std::borrow::Cow<'_, str>, AppError> {
+    let text = String::from_utf8_lossy(body);
+    if text.trim().is_empty() {
         return Err(AppError::bad_request(
-            "invalid_json",
-            "The request body must be a JSON object.",
+            "empty_source",
+            "Request body must not be empty.",
         ));
     }
-    Ok(json)
+    Ok(text)
+}
+
+fn invalid_json(error: JsonBodyError) -> AppError {
+    AppError::bad_request("invalid_json", error.to_string())
+}
+
+fn is_blank(text: &str) -> bool {
+    text.trim().is_empty()
 }
 
 /// A required, non-blank string field, with Kroki's message when it is missing.
-pub fn required_field(json: &Value, name: &str) -> Result<String, AppError> {
-    match json.get(name) {
-        Some(Value::String(text)) if !text.trim().is_empty() => Ok(text.clone()),
-        Some(Value::String(_)) | Some(Value::Null) | None => Err(AppError::bad_request(
-            "missing_field",
-            format!("Field {name} must not be empty."),
-        )),
-        Some(_) => Err(AppError::bad_request(
-            "invalid_field",
-            format!("Field {name} must be a string."),
-        )),
-    }
-}
-
-pub fn optional_field(json: &Value, name: &str) -> Result<Option<String>, AppError> {
-    match json.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
-        Some(_) => required_field(json, name).map(Some),
-    }
+fn required(field: TextField, name: &str) -> Result<String, AppError> {
+    field.text(name, is_blank)?.ok_or_else(|| {
+        AppError::bad_request("missing_field", format!("Field {name} must not be empty."))
+    })
 }
 
 /// CORS as Kroki answers it: any origin; preflights get 204 with the methods and headers Kroki
@@ -525,13 +543,17 @@ mod tests {
     use super::*;
     use actix_web::http::header::{HeaderMap, HeaderName};
 
-    fn form_headers() -> HeaderMap {
+    fn content_type(media_type: &'static str) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert(
             HeaderName::from_static("content-type"),
-            HeaderValue::from_static("application/x-www-form-urlencoded"),
+            HeaderValue::from_static(media_type),
         );
         headers
+    }
+
+    fn form_headers() -> HeaderMap {
+        content_type("application/x-www-form-urlencoded")
     }
 
     #[test]
@@ -543,6 +565,105 @@ mod tests {
         ));
         assert!(!is_form_post(&form_headers(), b""));
         assert!(!is_form_post(&HeaderMap::new(), b"type=dot&source=a"));
+    }
+
+    fn message(result: Result<RenderRequest, AppError>) -> String {
+        result.err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn post_bodies_are_checked_in_order() {
+        let graphviz = crate::domain::catalog::find("graphviz").expect("graphviz");
+        let post = |query: &str, body: &str| {
+            post_request(
+                graphviz,
+                None,
+                query,
+                &content_type("application/json"),
+                body.as_bytes(),
+                1000,
+            )
+        };
+        let too_long = format!("a={}", "x".repeat(5000));
+        // The query's options before the body, the body's options before its fields.
+        assert_eq!(
+            message(post(&too_long, "not json")),
+            "A diagram option name or value is too long."
+        );
+        assert_eq!(
+            message(post("", "not json")),
+            "The request body is not valid JSON: expected ident at line 1 column 2."
+        );
+        assert_eq!(
+            message(post("", r#"{"diagram_options": [1]}"#)),
+            "diagram_options must be a JSON object of option names to strings, numbers or booleans."
+        );
+        assert_eq!(
+            message(post("", r#"{"diagram_source": 1}"#)),
+            "Field diagram_source must be a string."
+        );
+        assert_eq!(
+            message(post("", r#"{"diagram_source": " ", "output_format": 1}"#)),
+            "Field diagram_source must not be empty."
+        );
+        assert_eq!(
+            message(post("", r#"{"diagram_source": "a", "output_format": 1}"#)),
+            "Field output_format must be a string."
+        );
+        let request = post(
+            "theme=query",
+            r#"{"diagram_source": "a", "output_format": " ", "output_format": "PNG"}"#,
+        )
+        .expect("renders");
+        assert_eq!(request.format, OutputFormat::Png);
+        assert_eq!(
+            request.options.to_json(),
+            serde_json::json!({"theme": "query"})
+        );
+        // Text: the body as it came, the format from `Accept`.
+        let text = post_request(graphviz, None, "", &HeaderMap::new(), b" a ", 1000);
+        assert_eq!(
+            message(text),
+            "Output format is undefined. Must be defined as part of the query path or as an Accept header."
+        );
+    }
+
+    #[test]
+    fn root_bodies_are_checked_in_krokis_order() {
+        let root =
+            |query: &str, body: &str| root_request(query, &HeaderMap::new(), body.as_bytes(), 1000);
+        let too_long = format!("a={}", "x".repeat(5000));
+        assert_eq!(message(root("", " \n")), "Request body must not be empty.");
+        assert_eq!(
+            message(root("", "[1]")),
+            "The request body must be a JSON object."
+        );
+        // The fields before the options.
+        assert_eq!(
+            message(root(
+                &too_long,
+                r#"{"diagram_source": "a", "diagram_type": "graphviz"}"#
+            )),
+            "Field output_format must not be empty."
+        );
+        assert_eq!(
+            message(root(
+                "",
+                r#"{"diagram_source": "a", "diagram_type": ["graphviz"]}"#
+            )),
+            "Field diagram_type must be a string."
+        );
+        let full = r#"{"diagram_source": "a", "diagram_type": "graphviz", "output_format": "svg", "diagram_options": {"theme": "json"}}"#;
+        assert_eq!(
+            message(root(&too_long, full)),
+            "A diagram option name or value is too long."
+        );
+        let request = root("theme=query&scale=2", full).expect("renders");
+        assert_eq!(request.kind.name, "graphviz");
+        assert_eq!(
+            request.options.to_json(),
+            serde_json::json!({"theme": "json", "scale": "2"})
+        );
     }
 
     #[test]

@@ -103,7 +103,13 @@ pub fn answer_below_app(refusal: &Refusal, config: &Config) -> HttpResponse {
 /// The route of a path read with GET: HEAD too, answered as GET is (actix-http sends the
 /// status and headers and drops the body). actix-web's `web::get()` matches GET alone.
 pub fn get_or_head() -> Route {
-    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+    web::route().guard(is_get_or_head())
+}
+
+/// GET or HEAD, for a resource that answers those alone and lets other methods fall through to
+/// a later resource of the same path.
+pub fn is_get_or_head() -> guard::AnyGuard {
+    guard::Any(guard::Get()).or(guard::Head())
 }
 
 /// The default service of a resource: any other method than those in `allow` gets 405 with

@@ -1,6 +1,8 @@
-//! The HTTP surface, grouped by audience. Order matters: the app's own paths (`/api`,
-//! `/static`, `/health`, `/healthz`) are registered before the Kroki-compatible gateway, whose
-//! `/{type}` patterns take everything else; no diagram type is named like an app path.
+//! The HTTP surface, grouped by audience; each module registers its own routes (`configure`).
+//! Order matters, as actix-web matches in registration order: the app's own paths (`/api`,
+//! `/static`, `/health`, `/healthz`, the editor's `GET /`) are registered before the
+//! Kroki-compatible gateway, whose `/{type}` patterns take everything else; no diagram type is
+//! named like an app path. Pages are rendered by `crate::views`.
 
 pub mod api;
 pub mod api_docs;
@@ -9,10 +11,10 @@ pub mod compress;
 pub mod editor;
 pub mod examples_api;
 pub mod extract;
+pub mod fallback;
 pub mod gateway;
 pub mod middleware;
 pub mod operations;
-pub mod pages;
 pub mod responses;
 
 use actix_web::web;

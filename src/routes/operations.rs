@@ -9,14 +9,13 @@
 //! otherwise the cheap liveness answer that never calls Kroki.
 
 use super::middleware::{get_or_head, wrong_method};
-use crate::error::accept_by_preference;
+use crate::domain::accept::by_preference;
 use crate::health::{HealthReport, Status};
-use crate::routes::pages::{render_page, Layout};
 use crate::startup::AppState;
+use crate::views;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use askama::Template;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -57,7 +56,7 @@ fn wanted(request: &HttpRequest) -> Wanted {
         .filter_map(|value| value.to_str().ok())
         .collect::<Vec<_>>()
         .join(",");
-    accept_by_preference(&accept)
+    by_preference(&accept)
         .into_iter()
         .find_map(|media| {
             let media = media.to_ascii_lowercase();
@@ -95,7 +94,7 @@ pub async fn health(request: HttpRequest, state: web::Data<AppState>) -> HttpRes
     let report = state.health.report().await;
     let response = match wanted(&request) {
         Wanted::KrokiShape => return kroki_shape(&report),
-        Wanted::Page => health_page(&report),
+        Wanted::Page => views::health::page(&report, report_status(&report)),
         Wanted::Json => {
             let mut response = HttpResponse::build(report_status(&report));
             response
@@ -178,78 +177,6 @@ fn kroki_shape(report: &HealthReport) -> HttpResponse {
 )]
 pub async fn kroki_health(state: web::Data<AppState>) -> HttpResponse {
     kroki_shape(&*state.health.report().await)
-}
-
-/// One row of the status page.
-struct CheckRow {
-    name: String,
-    status: &'static str,
-    response_time: String,
-    message: String,
-    affects: String,
-}
-
-#[derive(Template)]
-#[template(path = "health.html")]
-struct HealthPage {
-    layout: Layout,
-    status: &'static str,
-    timestamp: String,
-    version: &'static str,
-    kroki_version: Option<String>,
-    affected: Vec<&'static str>,
-    rows: Vec<CheckRow>,
-}
-
-/// The status page: Kroki and each companion, status, response time, what is affected. Kroki's
-/// internal address is left out (the JSON report has it, for operators).
-fn health_page(report: &HealthReport) -> HttpResponse {
-    let kroki = report.checks.get("kroki");
-    let kroki_url = kroki.and_then(|check| check.url.clone());
-    let kroki_down = kroki.is_none_or(|check| check.status == Status::Unhealthy);
-    let mut affected = Vec::new();
-    let rows = report
-        .checks
-        .iter()
-        .map(|(name, check)| {
-            let affects = match (name.as_str(), &check.diagram_types) {
-                ("service", _) => "this app".to_owned(),
-                ("kroki", _) => "every diagram type".to_owned(),
-                (_, Some(types)) => types.join(", "),
-                _ => String::new(),
-            };
-            if check.status != Status::Healthy && !kroki_down {
-                affected.extend(check.diagram_types.iter().flatten().copied());
-            }
-            let mut message = check.message.clone();
-            if let Some(url) = &kroki_url {
-                message = message.replace(&format!(" at {url}"), "");
-            }
-            CheckRow {
-                name: name.clone(),
-                status: check.status.as_str(),
-                response_time: check
-                    .response_time_ms
-                    .map_or_else(|| "not timed".to_owned(), |ms| format!("{ms} ms")),
-                message,
-                affects,
-            }
-        })
-        .collect();
-    if kroki_down {
-        affected = vec!["every diagram type"];
-    }
-    let page = HealthPage {
-        layout: Layout::new(),
-        status: report.status.as_str(),
-        timestamp: report.timestamp.clone(),
-        version: report.version,
-        kroki_version: kroki.and_then(|check| check.version.clone()),
-        affected,
-        rows,
-    };
-    let nonce = page.layout.nonce.clone();
-    render_page(report_status(report), &nonce, page.render())
 }
 
 /// Liveness of the process alone; it never calls Kroki, unless `Accept` asks for

@@ -73,9 +73,10 @@ use actix_web::dev::ServerHandle;
 pub use crate::faults::Fault;
 pub use crate::state::RecordedRequest;
 
-/// Kroki's reference GET encoding of `source` (zlib level 9, URL-safe Base64 with padding).
+/// Kroki's GET encoding of `source` (zlib level 9, URL-safe Base64, unpadded): the app's own
+/// encoder, from the workspace crate `kroki-encoding`.
 pub fn encode(source: &str) -> String {
-    decode::encode_kroki(source)
+    kroki_encoding::encode(source)
 }
 
 /// How to run the stand-in.

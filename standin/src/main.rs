@@ -7,15 +7,129 @@
 //!
 //! Prints `kroki-standin listening on http://ADDR` and runs until Ctrl-C or SIGTERM.
 //! Control it over HTTP with the `/_standin/...` endpoints (see the crate README).
+//!
+//! ```text
+//! kroki-standin encode [--plantuml] [--each] [FILE]
+//! kroki-standin decode [--plantuml] [ENCODED]
+//! ```
+//!
+//! `encode` prints the GET path segment of the source in FILE (or standard input), with the
+//! app's own encoder (the workspace crate `kroki-encoding`): what the benchmark scripts use.
+//! `--each` reads several sources, each ended by a NUL byte, and prints one line per source.
+//! `decode` prints the source of an encoded segment (argument or standard input) as Kroki
+//! decodes it, or Kroki's message and exit status 1.
 
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use kroki_standin::{StandIn, StandInConfig};
+use kroki_standin::{decode, StandIn, StandInConfig};
 
 const USAGE: &str = "usage: kroki-standin [--listen HOST:PORT] [--workers N] [--latency-ms N] \
-[--max-uri-length N] [--body-limit BYTES]";
+[--max-uri-length N] [--body-limit BYTES]
+       kroki-standin encode [--plantuml] [--each] [FILE]
+       kroki-standin decode [--plantuml] [ENCODED]";
+
+/// `encode` and `decode`: the flags, then at most one operand (FILE or ENCODED).
+fn codec_args(args: &[String], flags: &[&str]) -> Result<(Vec<String>, Option<String>), String> {
+    let (mut set, mut operand) = (Vec::new(), None);
+    for arg in args {
+        if flags.contains(&arg.as_str()) {
+            set.push(arg.clone());
+        } else if arg.starts_with("--") || operand.is_some() {
+            return Err(format!("unexpected argument {arg}"));
+        } else {
+            operand = Some(arg.clone());
+        }
+    }
+    Ok((set, operand))
+}
+
+fn read_input(file: Option<&str>) -> Result<Vec<u8>, String> {
+    let mut input = Vec::new();
+    match file {
+        Some(path) => input = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?,
+        None => {
+            std::io::stdin()
+                .read_to_end(&mut input)
+                .map_err(|e| format!("standard input: {e}"))?;
+        }
+    }
+    Ok(input)
+}
+
+/// `kroki-standin encode`: one encoded segment per source, each on its own line.
+fn encode_command(args: &[String]) -> Result<String, String> {
+    let (flags, file) = codec_args(args, &["--plantuml", "--each"])?;
+    let input = read_input(file.as_deref())?;
+    let input = String::from_utf8(input).map_err(|_| "the source is not UTF-8".to_owned())?;
+    let plantuml = flags.iter().any(|f| f == "--plantuml");
+    let sources: Vec<&str> = if flags.iter().any(|f| f == "--each") {
+        let mut sources: Vec<&str> = input.split('\0').collect();
+        // A NUL ends each source: nothing after the last one is no further source.
+        if sources.last() == Some(&"") {
+            sources.pop();
+        }
+        sources
+    } else {
+        vec![&input]
+    };
+    let mut out = String::new();
+    for source in sources {
+        out.push_str(&if plantuml {
+            kroki_encoding::encode_plantuml(source)
+        } else {
+            kroki_encoding::encode(source)
+        });
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// `kroki-standin decode`: the source, as Kroki decodes a GET path segment (not trimmed, except
+/// by the PlantUML decoder's fallback, as Kroki's).
+fn decode_command(args: &[String]) -> Result<String, String> {
+    let (flags, operand) = codec_args(args, &["--plantuml"])?;
+    let encoded = match operand {
+        Some(encoded) => encoded,
+        None => String::from_utf8(read_input(None)?)
+            .map_err(|_| "the encoded source is not UTF-8".to_owned())?
+            .trim_end_matches(['\r', '\n'])
+            .to_owned(),
+    };
+    let decoded = if flags.is_empty() {
+        decode::decode_kroki(&encoded, false)
+    } else {
+        decode::decode_plantuml(&encoded)
+    };
+    decoded.map_err(|e| e.message().to_owned())
+}
+
+fn run_codec(command: &str, args: &[String]) -> ExitCode {
+    let result = if command == "encode" {
+        encode_command(args)
+    } else {
+        decode_command(args)
+    };
+    match result {
+        Ok(text) => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("kroki-standin {command}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 fn parse_listen(value: &str) -> Result<SocketAddr, String> {
     let value = if value.starts_with(':') {
@@ -108,6 +222,9 @@ async fn shutdown_signal() {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(command @ ("encode" | "decode")) = args.first().map(String::as_str) {
+        return run_codec(command, &args[1..]);
+    }
     let config = match parse_args(&args) {
         Ok(Some(config)) => config,
         Ok(None) => {

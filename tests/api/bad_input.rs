@@ -142,10 +142,11 @@ async fn malformed_get_paths_get_kroki_messages_without_kroki() {
             400,
             undecodable.to_owned(),
         ),
+        // Control characters only: blank to Java's trim(), so Kroki's "empty" message.
         (
             "/graphviz/svg/%00%01".to_owned(),
             400,
-            undecodable.to_owned(),
+            "Error 400: Unable to decode the source. Source must not be null or empty.".to_owned(),
         ),
         (
             format!("/graphviz/svg/{ENCODED}%FF"),

@@ -2,7 +2,7 @@
 //! are dropped within `CLIENT_REQUEST_TIMEOUT`, header floods get 431 and a closed
 //! connection, and the app serves normal requests all along.
 
-use crate::helpers::{self, connect, served_once, spawn_app_with, TestApp};
+use crate::helpers::{self, connect, served_once, spawn_app_with, status_of, TestApp};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -17,14 +17,6 @@ async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> Vec<u8> 
         "the server kept the connection open for {within:?}"
     );
     received
-}
-
-fn status_of(response: &[u8]) -> u16 {
-    let text = String::from_utf8_lossy(response);
-    text.split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0)
 }
 
 /// A dropped slow client: nothing, or a 408, and never a 5xx.
@@ -361,4 +353,190 @@ async fn header_floods_get_431_and_the_connection_closed() {
     }
     assert_eq!(app.get("/healthz").await.status(), 200);
     assert_eq!(app.kroki.request_count(), 0);
+}
+
+/// Reads one response (its head, then the body its `Content-Length` announces); what is left
+/// of the connection stays open.
+async fn read_response(stream: &mut TcpStream) -> Vec<u8> {
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let whole = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&received[..end]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|line| line.strip_prefix("content-length:"))
+                    .and_then(|value| value.trim().parse().ok())
+                    .unwrap_or(0);
+                if received.len() >= end + 4 + length {
+                    return;
+                }
+            }
+            let n = stream.read(&mut buffer).await.unwrap();
+            assert!(n > 0, "closed before a whole answer");
+            received.extend_from_slice(&buffer[..n]);
+        }
+    })
+    .await;
+    assert!(whole.is_ok(), "{}", String::from_utf8_lossy(&received));
+    received
+}
+
+/// The POSTs the app answers before it reads their body: an unknown path (404), a declared
+/// body over the limit (413), a client over its rate limit (429), each on an app of its own
+/// with a 1 s `CLIENT_REQUEST_TIMEOUT`.
+async fn early_answers() -> Vec<(u16, TestApp, &'static str)> {
+    let timeout = ("CLIENT_REQUEST_TIMEOUT", "1s");
+    let plain = spawn_app_with(&[timeout, ("MAX_SOURCE_SIZE", "1KiB")]).await;
+    let limited =
+        spawn_app_with(&[timeout, ("RATE_LIMIT", "1/min"), ("RATE_LIMIT_BURST", "1")]).await;
+    let render = json!({"diagram_type": "graphviz", "diagram_source": "digraph { a }"});
+    assert_eq!(
+        limited.post_json("/api/generate", &render).await.status(),
+        200
+    );
+    let unlimited = spawn_app_with(&[timeout]).await;
+    vec![
+        (404, unlimited, "/no-such-path"),
+        (413, plain, "/api/generate"),
+        (429, limited, "/api/generate"),
+    ]
+}
+
+/// A POST answered before its body was read, whose body then trickles in past the head
+/// timeout (a declared `Content-Length`: the app closes after its answer): the answer is the
+/// only one, with no 408 after it for the body bytes that came late, and the connection closes.
+#[tokio::test]
+async fn a_body_trickling_after_an_early_answer_gets_no_408_after_it() {
+    for (status, app, path) in early_answers().await {
+        // 100 000 bytes: over the 413 app's limit (70 KiB), which refuses it by its declaration.
+        let mut stream = connect(&app).await;
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+             Content-Length: 100000\r\n\r\n{{\"diagram_type\""
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let answer = read_response(&mut stream).await;
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        assert_eq!(status_of(&answer), status, "{path}: {text}");
+        assert!(
+            text.to_ascii_lowercase()
+                .contains("\r\nconnection: close\r\n"),
+            "{text}"
+        );
+        // The body goes on, a few bytes every 250 ms for 1.5 s: past the 1 s head timeout.
+        let (mut reader, mut writer) = stream.into_split();
+        let writing = tokio::spawn(async move {
+            for _ in 0..6 {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                if writer.write_all(b"      ").await.is_err() {
+                    break;
+                }
+            }
+        });
+        let mut rest = Vec::new();
+        let closed =
+            tokio::time::timeout(Duration::from_secs(6), reader.read_to_end(&mut rest)).await;
+        writing.abort();
+        let rest = String::from_utf8_lossy(&rest);
+        assert!(closed.is_ok(), "{status}: still open 6 s after its answer");
+        assert!(
+            rest.is_empty(),
+            "{status}: something after the {status} answer: {rest}"
+        );
+        assert_eq!(head_timeouts(&app).await, 0, "{status}");
+    }
+}
+
+/// A chunked POST answered before its body was read: its head and the start of its first
+/// chunk, and the rest of that chunk. Without a declared length, the 413 comes once the body
+/// has passed the limit (70 KiB): the first chunk is 72 KiB, of which 72 000 bytes come first.
+fn chunked_start(path: &str, status: u16) -> (String, String) {
+    let (chunk, first) = if status == 413 {
+        (72 * 1024, 72_000)
+    } else {
+        (1024, 2)
+    };
+    (
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+             Transfer-Encoding: chunked\r\n\r\n{chunk:x}\r\n{}",
+            "a".repeat(first)
+        ),
+        format!("{}\r\n", "a".repeat(chunk - first)),
+    )
+}
+
+/// The same with a chunked body, which actix-http reads to its end after an early answer to
+/// keep the connection: the rest of the body is not taken for a request head, and the next
+/// head still has its deadline (one byte of it, then silence: 408 at the timeout).
+#[tokio::test]
+async fn after_an_early_answer_to_a_chunked_body_the_next_head_has_its_deadline() {
+    for (status, app, path) in early_answers().await {
+        let mut stream = connect(&app).await;
+        let (start, rest_of_chunk) = chunked_start(path, status);
+        stream.write_all(start.as_bytes()).await.unwrap();
+        let answer = read_response(&mut stream).await;
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        assert_eq!(status_of(&answer), status, "{path}: {text}");
+        // The rest of the body, in pieces (one with a line end in its data), ending well
+        // within the timeout.
+        for piece in [
+            &rest_of_chunk,
+            "3\r\nabc\r\n",
+            "4\r\nde\r\n\r\n",
+            "0\r\n\r\n",
+        ] {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            stream.write_all(piece.as_bytes()).await.unwrap();
+        }
+        // One byte of a next head, then silence.
+        stream.write_all(b"G").await.unwrap();
+        let started = Instant::now();
+        let rest = read_until_closed(&mut stream, Duration::from_secs(6)).await;
+        let lasted = started.elapsed();
+        let rest = String::from_utf8_lossy(&rest);
+        assert!(
+            rest.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+            "{status}: the next head was not timed out: {rest}"
+        );
+        assert_eq!(rest.matches("HTTP/1.1 ").count(), 1, "{status}: {rest}");
+        assert!(
+            lasted >= Duration::from_millis(700) && lasted < Duration::from_secs(4),
+            "{status}: {lasted:?}"
+        );
+        assert_eq!(head_timeouts(&app).await, 1, "{status}");
+    }
+}
+
+/// A chunked body that trickles after an early answer: not a late head (no 408), and not held
+/// for ever either: the connection closes once the rest of the body is later than the timeout.
+#[tokio::test]
+async fn a_chunked_body_trickling_after_an_early_answer_is_cut_without_a_408() {
+    for (status, app, path) in early_answers().await {
+        let mut stream = connect(&app).await;
+        stream
+            .write_all(chunked_start(path, status).0.as_bytes())
+            .await
+            .unwrap();
+        let answer = read_response(&mut stream).await;
+        assert_eq!(status_of(&answer), status, "{path}");
+        let (lasted, rest) = trickle(
+            stream,
+            Vec::new(),
+            |_| "a".to_owned(),
+            Duration::from_millis(250),
+            Duration::from_secs(8),
+        )
+        .await;
+        let rest = String::from_utf8_lossy(&rest);
+        assert!(
+            rest.is_empty(),
+            "{status}: something after the answer: {rest}"
+        );
+        eprintln!("{status}: a chunked body trickling after the answer was cut after {lasted:?}");
+        assert!(lasted < Duration::from_secs(4), "{status}: {lasted:?}");
+        assert_eq!(head_timeouts(&app).await, 0, "{status}");
+    }
 }

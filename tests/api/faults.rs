@@ -138,3 +138,27 @@ async fn an_oversized_answer_is_refused_not_buffered() {
         "under the cap is fine"
     );
 }
+
+/// An answer that arrives in several pieces (the stand-in streams 64 KiB chunks, with and
+/// without `Content-Length`) reaches the client whole: every piece, in order, byte for byte, the
+/// same as a second request for it. (The Kroki client passes a one-piece body on as it is and
+/// joins only bodies in several pieces.)
+#[tokio::test]
+async fn an_answer_in_several_pieces_reaches_the_client_whole() {
+    let app = spawn_app_with(&[("CACHE_MAX_SIZE", "0")]).await;
+    let path = format!("/graphviz/svg/{}", encode("digraph { a -> b }"));
+    let size = 200 * 1024 + 17;
+    for fault in [Fault::OversizedBody(size), Fault::OversizedChunked(size)] {
+        app.kroki.set_fault(fault.clone());
+        let first = app.get(&path).await;
+        assert_eq!(first.status(), 200, "{fault:?}");
+        let first = first.bytes().await.unwrap();
+        assert_eq!(first.len(), size, "{fault:?}");
+        assert!(
+            first.starts_with(b"<svg") || first.starts_with(b"<?xml"),
+            "{fault:?}"
+        );
+        let again = app.get(&path).await.bytes().await.unwrap();
+        assert_eq!(first, again, "{fault:?}");
+    }
+}

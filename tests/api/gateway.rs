@@ -149,6 +149,27 @@ async fn options_merge_from_query_headers_and_json_with_kroki_precedence() {
 }
 
 #[tokio::test]
+async fn post_root_merges_options_with_kroki_precedence_and_repeated_keys_keep_the_last() {
+    let app = spawn_app().await;
+    // No Content-Type, as several clients send it; `diagram_type` given twice: Kroki's
+    // JsonObject keeps the last value.
+    let body = r#"{"diagram_source":"digraph { a }","diagram_type":"visio","diagram_type":"graphviz","output_format":"svg","diagram_options":{"Theme":"json","sketch":true}}"#;
+    let request = app
+        .client
+        .post(app.url("/?theme=query&scale=1&layout=neato"))
+        .header("Kroki-Diagram-Options-Theme", "header")
+        .header("KROKI-DIAGRAM-OPTIONS-SCALE", "2");
+    let response = request.body(body).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let render = app.last_render();
+    assert_eq!(render.path, "/graphviz/svg");
+    assert_eq!(
+        render.json().unwrap()["diagram_options"],
+        json!({"theme": "json", "scale": "2", "layout": "neato", "sketch": true})
+    );
+}
+
+#[tokio::test]
 async fn query_output_format_overrides_the_path_on_get() {
     let app = spawn_app().await;
     let response = app
@@ -391,6 +412,42 @@ async fn bad_encodings_get_kroki_messages_in_the_requested_shape() {
         .unwrap()
         .contains("Error 400: Unable to decode the source."));
     assert!(app.renders().is_empty());
+}
+
+/// The app decodes GET sources with the stand-in's decoder (the shared crate `kroki-encoding`),
+/// so it answers as Kroki where the two used to differ: padding cut short, a blank made of
+/// control characters, PlantUML's table reading ASCII outside its alphabet as 0, an odd last
+/// hex digit.
+#[tokio::test]
+async fn get_decoding_edge_cases_answer_as_kroki_does() {
+    let app = spawn_app().await;
+    for (path, status) in [
+        // "==" cut to "=": java.util.Base64 refuses it.
+        (
+            "/graphviz/svg/eNpzKC5JLCopzc3hcszJTE5V0LVTcMpPslLwSM3JyecCMhV0gUJgOaBgJpdDal4KUDUA728RXg=",
+            400,
+        ),
+        ("/graphviz/svg/%01%1F", 400),
+        ("/plantuml/svg/SyfFKj2rKt3CoKnELR1Io4ZDoSa70000==", 200),
+        ("/plantuml/svg/~h426f62202d3e20416c6963655", 200),
+    ] {
+        let direct = app
+            .client
+            .get(format!("{}{path}", app.kroki.url()))
+            .send()
+            .await
+            .unwrap();
+        let through_app = app.get(path).await;
+        assert_eq!(direct.status(), status, "{path}: the stand-in");
+        assert_eq!(through_app.status(), status, "{path}: the app");
+        if status != 200 {
+            assert_eq!(
+                through_app.text().await.unwrap(),
+                direct.text().await.unwrap(),
+                "{path}"
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -4,21 +4,11 @@
 
 use crate::helpers::{
     api_error, connect, content_type, encode, header, read_until_closed, served_once,
-    spawn_app_with, TestApp,
+    spawn_app_with, status_of, TestApp,
 };
-use flate2::write::DeflateEncoder;
-use flate2::Compression;
-use std::io::Write as _;
+use kroki_encoding::encode_plantuml as plantuml_encode;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn status_of(response: &[u8]) -> u16 {
-    String::from_utf8_lossy(response)
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0)
-}
 
 /// A raw response's header value (case-insensitive name), if present.
 fn raw_header(response: &[u8], name: &str) -> Option<String> {
@@ -100,23 +90,6 @@ async fn invented_methods_add_no_metric_series_and_are_never_logged_whole() {
     );
     assert!(series(&after) < 100, "{} series", series(&after));
     assert!(after.len() < 64 * 1024, "{} bytes", after.len());
-}
-
-/// A source in PlantUML's own encoding: raw deflate, then PlantUML's 6-bit alphabet.
-fn plantuml_encode(source: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
-    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::best());
-    encoder.write_all(source.as_bytes()).unwrap();
-    let bytes = encoder.finish().unwrap();
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let n = (b(0) << 16) | (b(1) << 8) | b(2);
-        for shift in [18, 12, 6, 0] {
-            out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
-        }
-    }
-    out
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Request ids and Prometheus metrics.
 
-use crate::helpers::{content_type, encode, header, spawn_app};
+use crate::helpers::{content_type, encode, header, spawn_app, spawn_app_with};
 use serde_json::json;
 
 #[tokio::test]
@@ -95,5 +95,73 @@ async fn the_api_is_described_by_openapi_and_a_readable_page() {
     assert!(
         !html.contains("http://") || !html.contains("<script src=\"http"),
         "no external requests"
+    );
+}
+
+/// The value of the sample `name` (no labels) in an OpenMetrics text.
+fn sample(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("no sample `{name}` in:\n{text}"))
+}
+
+/// Two Prometheus servers (an HA pair) scrape at the same moments, while renders hit and miss:
+/// each hit and miss is counted once, whoever scrapes and however often.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn overlapping_scrapes_count_each_cache_hit_and_miss_once() {
+    let app = std::sync::Arc::new(spawn_app_with(&[("WORKERS", "4")]).await);
+    let (mut hits, mut misses) = (0u64, 0u64);
+    for round in 0..20 {
+        // Scrapes from four connections at once, twice each, while the renders run.
+        let scrapers: Vec<_> = (0..4)
+            .map(|_| {
+                let app = std::sync::Arc::clone(&app);
+                tokio::spawn(async move {
+                    for _ in 0..2 {
+                        let text = app.get("/metrics").await.text().await.unwrap();
+                        assert!(text.ends_with("# EOF\n"));
+                    }
+                })
+            })
+            .collect();
+        // Two new diagrams, each asked for twice at once (one miss, one hit or joined render),
+        // and one from the first round again (a hit).
+        let paths: Vec<String> = [
+            format!("digraph {{ round{round} a }}"),
+            format!("digraph {{ round{round} a }}"),
+            format!("digraph {{ round{round} b }}"),
+            format!("digraph {{ round{round} b }}"),
+            "digraph { round0 a }".to_owned(),
+        ]
+        .iter()
+        .map(|source| format!("/graphviz/svg/{}", encode(source)))
+        .collect();
+        let responses = futures::future::join_all(paths.iter().map(|path| app.get(path))).await;
+        for response in responses {
+            assert_eq!(response.status(), 200);
+            match header(&response, "x-cache").as_str() {
+                "HIT" => hits += 1,
+                "MISS" => misses += 1,
+                other => panic!("X-Cache: {other}"),
+            }
+        }
+        for scraper in scrapers {
+            scraper.await.unwrap();
+        }
+    }
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert_eq!(hits + misses, 100);
+    assert_eq!(misses, 40, "one render per new diagram");
+    assert_eq!(sample(&text, "kroki_web_cache_hits_total"), hits, "{text}");
+    assert_eq!(
+        sample(&text, "kroki_web_cache_misses_total"),
+        misses,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "kroki_web_cache_entries"),
+        40,
+        "a gauge set from the cache at each scrape"
     );
 }

@@ -137,3 +137,46 @@ async fn liveness_is_cheap_and_touches_no_upstream() {
     );
     assert_eq!(app.kroki.request_count(), 0);
 }
+
+/// `/` answers three audiences from two modules: the editor registers the page (GET and HEAD)
+/// first; every other method falls through to the gateway's `/`, which answers Kroki's
+/// `POST /` (JSON, even labelled as a form), hands a posted form back to the editor page, opens
+/// CORS as on every gateway route, and refuses the rest with 405. This pins what each gets.
+#[tokio::test]
+async fn the_root_path_answers_each_method_for_its_audience() {
+    use reqwest::Method;
+    const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+    const ORIGIN: (&str, &str) = ("origin", "https://docs.example");
+    let app = spawn_app().await;
+    let send = |method: Method, headers: &[(&'static str, &'static str)], body: &'static str| {
+        let mut request = app.client.request(method, app.url("/")).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    let head = send(Method::HEAD, &[], "").await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(content_type(&head), "text/html; charset=utf-8");
+    let form = send(
+        Method::POST,
+        &[ORIGIN, FORM],
+        "type=graphviz&format=svg&source=digraph+%7B+a+%7D",
+    );
+    let form = form.await.unwrap();
+    assert_eq!(form.status(), 200);
+    assert_eq!(content_type(&form), "text/html; charset=utf-8");
+    assert_eq!(header(&form, "access-control-allow-origin"), "*");
+    let json =
+        r#"{"diagram_source":"digraph { a }","diagram_type":"graphviz","output_format":"svg"}"#;
+    let json = send(Method::POST, &[FORM], json).await.unwrap();
+    assert_eq!(json.status(), 200);
+    assert_eq!(content_type(&json).split(';').next(), Some("image/svg+xml"));
+    let preflight = [ORIGIN, ("access-control-request-method", "POST")];
+    let preflight = send(Method::OPTIONS, &preflight, "").await.unwrap();
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(header(&preflight, "access-control-allow-origin"), "*");
+    let put = send(Method::PUT, &[], "").await.unwrap();
+    assert_eq!(put.status(), 405);
+    assert_eq!(header(&put, "allow"), "GET, HEAD, POST");
+}

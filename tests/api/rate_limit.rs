@@ -77,7 +77,7 @@ async fn a_burst_then_429_with_retry_after_in_each_audiences_body() {
     );
 
     // Probes, metrics and static files are never limited.
-    let stylesheet = kroki_web::routes::assets::url("style.css");
+    let stylesheet = kroki_web::views::assets::url("style.css");
     for path in ["/health", "/v1/health", "/healthz", "/metrics", stylesheet] {
         let status = app.get(path).await.status().as_u16();
         assert_ne!(status, 429, "{path}");

@@ -2,12 +2,8 @@
 //! free loopback port (no persistence) and killed when the test ends. Without `redis-server`
 //! the tests are skipped with a message, or fail when `CI=true`.
 
-use crate::helpers::{encode, header};
+use crate::helpers::{encode, free_port, header, start_app, RunningApp};
 use kroki_standin::{StandIn, StandInConfig};
-use kroki_web::config::Config;
-use kroki_web::startup::Application;
-use std::collections::HashMap;
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,11 +16,7 @@ struct RedisServer {
 impl RedisServer {
     /// `None` (after saying why) when `redis-server` is not installed and CI is not set.
     async fn start() -> Option<RedisServer> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        RedisServer::start_on(port).await
+        RedisServer::start_on(free_port()).await
     }
 
     /// A new server on `port` (after the last one there was killed).
@@ -96,34 +88,19 @@ struct Instance {
 
 impl Instance {
     async fn start(kroki: &StandIn, redis: &RedisServer, overrides: &[(&str, &str)]) -> Instance {
-        let mut env: HashMap<String, String> = [
-            ("LISTEN_HOST", "127.0.0.1"),
-            ("PORT", "0"),
-            ("WORKERS", "2"),
-            ("SHUTDOWN_TIMEOUT", "1s"),
+        let redis_url = redis.url();
+        let settings: Vec<(&str, &str)> = [
             ("KROKI_COMPANIONS", "none"),
             // Generous, so a busy test machine does not make Redis look down; the tests about
             // slowness set their own.
             ("CACHE_REDIS_TIMEOUT", "2s"),
+            ("CACHE_REDIS_URL", redis_url.as_str()),
         ]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .into_iter()
+        .chain(overrides.iter().copied())
         .collect();
-        env.insert("KROKI_URL".into(), kroki.url());
-        env.insert("CACHE_REDIS_URL".into(), redis.url());
-        for (key, value) in overrides {
-            env.insert((*key).to_owned(), (*value).to_owned());
-        }
-        let config = Config::from_lookup(|name| env.get(name).cloned()).expect("valid config");
-        let application = Application::build(config).expect("the app starts");
-        let address = format!("http://127.0.0.1:{}", application.port());
-        let server = application.into_server();
-        let handle = server.handle();
-        tokio::spawn(server);
-        Instance {
-            address,
-            server: handle,
-        }
+        let RunningApp { address, server } = start_app(&kroki.url(), &settings);
+        Instance { address, server }
     }
 
     async fn get(&self, path: &str) -> reqwest::Response {

@@ -152,7 +152,7 @@ async fn the_keyboard_reaches_every_control() {
 async fn error_pages_carry_their_status() {
     let app = spawn_app().await;
     let response = app
-        .http
+        .client
         .get(app.url("/no/such/page/here"))
         .header("accept", "text/html")
         .send()
@@ -165,7 +165,7 @@ async fn error_pages_carry_their_status() {
         .unwrap_or_default()
         .contains("Page not found"));
     let asset = app
-        .http
+        .client
         .get(app.url("/static/editor.0000000000000000.js"))
         .send()
         .await

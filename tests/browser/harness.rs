@@ -1,6 +1,6 @@
-//! Running a test in a real browser: the app and a stand-in Kroki started in-process (as
-//! tests/api does), a chromedriver on a free port, a headless Chromium with a fresh profile and
-//! download folder, and helpers that wait for the page rather than sleep.
+//! Running a test in a real browser: the app and a stand-in Kroki started in-process (the
+//! shared `kroki_test_support::spawn_app`, as tests/api does), a chromedriver on a free port,
+//! a headless Chromium with a fresh profile and download folder, and helpers that wait for the page rather than sleep.
 //!
 //! Without Chromium the tests report `SKIPPED <name>: chromium not installed` on stderr and
 //! return; with `CI=true` a missing browser fails them instead.
@@ -8,78 +8,24 @@
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures::FutureExt;
-use kroki_standin::StandIn;
-use kroki_web::config::Config;
-use kroki_web::startup::Application;
+use kroki_test_support::binary::on_path;
+use kroki_test_support::free_port;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write;
-use std::net::TcpListener;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The app under test, as every suite starts it.
+pub use kroki_test_support::{spawn_app, spawn_app_with, TestApp};
+
 /// How long a wait lasts before the test fails (generous: CI machines have two busy cores).
 pub const WAIT: Duration = Duration::from_secs(20);
 /// The longest a whole test may take.
 const TEST_TIMEOUT: Duration = Duration::from_secs(120);
-
-pub struct TestApp {
-    pub address: String,
-    pub kroki: StandIn,
-    pub http: reqwest::Client,
-}
-
-impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.address, path)
-    }
-
-    /// Render requests the stand-in received (health probes excluded).
-    pub fn render_sources(&self) -> Vec<String> {
-        self.kroki
-            .requests()
-            .into_iter()
-            .filter(|request| request.method == "POST")
-            .map(|request| String::from_utf8_lossy(&request.body).into_owned())
-            .collect()
-    }
-}
-
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(&[]).await
-}
-
-/// Starts the app with settings from `overrides` over the test defaults.
-pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    let kroki = StandIn::start().await.expect("the stand-in Kroki starts");
-    let mut env: HashMap<&str, String> = HashMap::from([
-        ("LISTEN_HOST", "127.0.0.1".to_owned()),
-        ("PORT", "0".to_owned()),
-        ("WORKERS", "2".to_owned()),
-        ("SHUTDOWN_TIMEOUT", "1s".to_owned()),
-    ]);
-    env.insert("KROKI_URL", kroki.url());
-    for (name, value) in overrides {
-        env.insert(name, (*value).to_owned());
-    }
-    let config = Config::from_lookup(|name| env.get(name).cloned()).expect("valid test config");
-    let application = Application::build(config).expect("the app starts");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    tokio::spawn(application.run_until_stopped());
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("an HTTP client");
-    TestApp {
-        address,
-        kroki,
-        http,
-    }
-}
 
 /// Text as the pages escape it (askama's numeric entities).
 pub fn escape(text: &str) -> String {
@@ -104,19 +50,10 @@ struct Tools {
     chromedriver: PathBuf,
 }
 
-fn find_in_path(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    names.iter().find_map(|name| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    })
-}
-
 fn tools() -> Option<Tools> {
     let chosen = |variable: &str, names: &[&str]| match std::env::var_os(variable) {
         Some(path) => Some(PathBuf::from(path)).filter(|path| path.is_file()),
-        None => find_in_path(names),
+        None => names.iter().find_map(|name| on_path(name)),
     };
     Some(Tools {
         chromium: chosen(
@@ -280,13 +217,6 @@ impl Session {
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free port")
 }
 
 async fn wait_for_driver(url: &str) {

@@ -14,7 +14,7 @@ fn with_query(app: &TestApp, path: &str, query: &[(&str, &str)]) -> String {
 
 async fn page(app: &TestApp, query: &[(&str, &str)]) -> (u16, String) {
     let response = app
-        .http
+        .client
         .get(with_query(app, "/", query))
         .header("accept", "text/html")
         .send()
@@ -57,7 +57,7 @@ async fn a_submitted_form_shows_the_rendered_diagram() {
     assert!(html.contains("<option value=\"svg\" selected>"));
     // The image URL the page shows renders (from the server's cache).
     let image = app
-        .http
+        .client
         .get(app.url(&format!(
             "/graphviz/svg/{}",
             encode("digraph {\n  form -> image\n}")
@@ -127,7 +127,7 @@ async fn types_whose_companion_is_down_are_marked() {
     app.kroki.set_companion_down("mermaid", true);
     // /health probes now; the page reuses that round of probes.
     let health = app
-        .http
+        .client
         .get(app.url("/health"))
         .send()
         .await
@@ -241,7 +241,7 @@ async fn share_links_examples_imports_and_fallbacks_work_on_the_server() {
     assert!(html.contains("aria-invalid=\"true\""));
 
     let decoded: serde_json::Value = app
-        .http
+        .client
         .get(with_query(
             &app,
             "/api/decode",
@@ -262,7 +262,7 @@ async fn share_links_examples_imports_and_fallbacks_work_on_the_server() {
                "theme": "", "background": "", "options": "layout=neato"})
     );
     let refused = app
-        .http
+        .client
         .get(app.url("/api/decode?url=nonsense"))
         .send()
         .await
@@ -330,7 +330,7 @@ async fn the_bare_editor_shows_the_default_example_drawn() {
     );
     assert!(!html.contains("Write a diagram on the left"));
     let image = app
-        .http
+        .client
         .get(app.url(&format!("/plantuml/svg/{}", encode(example))))
         .send()
         .await

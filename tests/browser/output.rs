@@ -106,7 +106,7 @@ async fn a_share_link_reopens_the_same_diagram_with_or_without_javascript() {
         page.wait_for_image().await;
 
         // Without JavaScript the same link renders on the server.
-        let response = page.app.http.get(&link).send().await.expect("the link answers");
+        let response = page.app.client.get(&link).send().await.expect("the link answers");
         assert_eq!(response.status(), 200);
         let html = response.text().await.unwrap_or_default();
         assert!(html.contains(&escape(source)), "the source is not in the form");
@@ -190,7 +190,7 @@ async fn the_image_url_embeds_and_clipboard_copies_work() {
         page.wait_js("the image URL", "return document.querySelector('#image-url').value").await;
         let image = page.value("#image-url").await;
         assert!(image.starts_with(&page.url("/graphviz/svg/e")), "{image}");
-        let response = page.app.http.get(&image).send().await.expect("the image URL answers");
+        let response = page.app.client.get(&image).send().await.expect("the image URL answers");
         assert_eq!(response.status(), 200);
         assert_eq!(
             response.headers().get("content-type").and_then(|v| v.to_str().ok()),

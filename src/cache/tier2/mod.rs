@@ -135,7 +135,6 @@ impl RedisTier {
             last_error: Mutex::new(None),
             metrics,
         }));
-        tier.0.metrics.set_tier2_up(true);
         // Connects now, so the first request finds a connection; a failure marks the tier down.
         let first = tier.clone();
         tier.0.runtime.spawn(async move {
@@ -420,7 +419,6 @@ impl RedisTier {
         self.remember_error(error.to_owned());
         if self.0.up.swap(false, Ordering::AcqRel) {
             tracing::warn!(redis = %self.0.display_url, error, "Redis tier unavailable; skipped until it answers again");
-            self.0.metrics.set_tier2_up(false);
         }
         if self.0.recovering.swap(true, Ordering::AcqRel) {
             return;
@@ -442,7 +440,6 @@ impl RedisTier {
             tier.0.recovering.store(false, Ordering::Release);
             if !tier.0.up.swap(true, Ordering::AcqRel) {
                 tracing::info!(redis = %tier.0.display_url, "Redis tier available again");
-                tier.0.metrics.set_tier2_up(true);
             }
         });
     }

@@ -6,12 +6,13 @@
 //! A share link carries the source compressed as Kroki encodes it, `src=eNp…`, in place of
 //! `source`. `example=1` asks for the type's example; `import=<a Kroki image URL>` opens one.
 
-use super::controls;
 use crate::domain::catalog::{self, DiagramKind, CATALOG};
+use crate::domain::controls;
 use crate::domain::encoding;
 use crate::domain::examples;
 use crate::domain::{DiagramOptions, OutputFormat, ValidationError};
 use crate::error::AppError;
+use crate::routes::extract;
 
 /// The type the editor opens with.
 pub fn default_kind() -> &'static DiagramKind {
@@ -61,12 +62,7 @@ impl EditorForm {
 
     /// Reads the form's query. An error still comes with the form as typed, to show beside it.
     pub fn from_query(pairs: &[(String, String)], limit: usize) -> (EditorForm, Option<AppError>) {
-        let param = |name: &str| {
-            pairs
-                .iter()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.as_str())
-        };
+        let param = |name: &str| extract::param(pairs, name);
         let source = param("source").map(normalize_newlines);
         let type_name = param("type").map(str::trim).unwrap_or_default();
         let (kind, mut error) = match type_name {

@@ -5,22 +5,20 @@
 //! `GET /api/decode?url=` opens a Kroki image URL for the script's import box; the page's own
 //! import form (`/?import=`) does the same without JavaScript.
 
-pub mod controls;
-pub mod data;
 pub mod error_line;
 pub mod form;
 pub mod import;
 
-use super::assets;
-use super::extract::query_pairs;
-use super::pages::{render_page, Layout};
+use super::extract::{param, query_pairs, query_param};
 use crate::config::Config;
 use crate::domain::catalog::{Category, DiagramKind, CATALOG};
+use crate::domain::controls;
 use crate::domain::{encoding, DiagramSource, OutputFormat, RenderRequest};
 use crate::error::{ApiError, AppError};
 use crate::health::Status;
 use crate::renderer::Diagram;
 use crate::startup::AppState;
+use crate::views::{assets, render_page, Layout};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -32,8 +30,17 @@ use std::time::Duration;
 /// How long the page waits for the companions' health before it is sent without marks.
 const HEALTH_WAIT: Duration = Duration::from_millis(500);
 
-/// Must be registered before the `/api` scope, which answers 404 for paths it does not know.
+/// The editor's routes: the page (`GET /` and `HEAD /`) and the import helper. Registered before
+/// the `/api` scope, which answers 404 for paths it does not know, and before the gateway, whose
+/// `/` resource answers Kroki's `POST /` (a form posted there is handed to `editor_page`, since
+/// only its body tells a form from Kroki's JSON) and 405 for other methods: the page's resource
+/// matches GET and HEAD alone, so every other method falls through to the gateway's.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/")
+            .guard(super::middleware::is_get_or_head())
+            .to(home),
+    );
     cfg.service(
         web::resource("/api/decode")
             .route(super::middleware::get_or_head().to(decode))
@@ -121,10 +128,7 @@ pub async fn editor_page(
     pairs: &[(String, String)],
 ) -> HttpResponse {
     let limit = state.config.max_source_size;
-    let import_url = pairs
-        .iter()
-        .find(|(key, _)| key == "import")
-        .map(|(_, value)| value.as_str());
+    let import_url = param(pairs, "import");
     let mut import_error = None;
     let (form, mut error) = match import_url {
         Some(url) => match import::import(url, limit) {
@@ -467,13 +471,8 @@ pub async fn decode(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let pairs = query_pairs(request.query_string());
-    let url = pairs
-        .iter()
-        .find(|(key, _)| key == "url")
-        .map(|(_, value)| value.as_str())
-        .unwrap_or_default();
-    let form = import::import(url, state.config.max_source_size)?;
+    let url = query_param(&request, "url").unwrap_or_default();
+    let form = import::import(&url, state.config.max_source_size)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(serde_json::json!({

@@ -1,15 +1,22 @@
-//! HTML pages: the editor at `/` (see `editor`), and error pages that carry their real status
-//! (never a 200). Every page gets the same strict headers: a Content-Security-Policy with no
-//! inline script, and a per-response nonce for the `<style>` elements the code editor injects.
+//! What pages look like, apart from the HTTP routes that answer with them: the frame every
+//! page shares (`Layout`, `templates/base.html`) and the strict headers pages are sent with, the
+//! error page, the health status page, the API's reference page, the asset catalog pages link
+//! to (`assets`) and the editor's data asset (`editor_data`). Views depend on the domain and nothing of `routes`: the
+//! handlers (`routes/`) and the error bodies (`error/`) call them.
+//!
+//! Every page gets the same strict headers: a Content-Security-Policy with no inline script,
+//! and a per-response nonce for the `<style>` elements the code editor injects. Error pages carry
+//! their real status (never a 200).
 
-use super::assets;
-use crate::error::{accept_by_preference, AppError, GatewayError};
+pub mod api_docs;
+pub mod assets;
+pub mod editor_data;
+pub mod health;
+
 use actix_web::http::header;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::HttpResponse;
 use askama::Template;
-
-pub use super::editor::home;
 
 /// Pages load only this app's own scripts and styles. Diagrams are shown from `blob:` and
 /// `data:` URLs (and read back from `blob:` to copy them); the editor's injected `<style>`
@@ -58,19 +65,7 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
-/// Unknown paths: an HTML page for browsers, Kroki's error body for everything else.
-pub async fn not_found(request: HttpRequest) -> HttpResponse {
-    if wants_html(&request) {
-        error_page(
-            StatusCode::NOT_FOUND,
-            "Page not found",
-            "There is no page at this address.",
-        )
-    } else {
-        GatewayError::new(AppError::NotFound, &request).error_response()
-    }
-}
-
+/// The app's error page, as browsers get it: the status, its title and the message.
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
     let page = ErrorPage {
         layout: Layout::new(),
@@ -80,17 +75,6 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpRespons
     };
     let nonce = page.layout.nonce.clone();
     render_page(status, &nonce, page.render())
-}
-
-fn wants_html(request: &HttpRequest) -> bool {
-    let accept = request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    accept_by_preference(accept)
-        .first()
-        .is_some_and(|media| media.starts_with("text/html"))
 }
 
 /// Sends a rendered template; a template that fails to render is a 500, never a panic.

@@ -1,6 +1,7 @@
-//! The look controls the editor offers per diagram type: a theme and a background, each mapped
-//! to the Kroki diagram option that engine reads (Kroki's diagram-options page), so the source is
-//! never rewritten. A type gets a control only where an engine has such an option.
+//! The look controls per diagram type: a theme and a background, each mapped to the Kroki
+//! diagram option that engine reads (Kroki's diagram-options page), so the source is never
+//! rewritten. A type gets a control only where an engine has such an option. The editor offers
+//! them, `/api/generate` checks its `diagram_theme` against them.
 
 use crate::domain::{DiagramKind, OutputFormat};
 use serde::Serialize;

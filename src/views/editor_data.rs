@@ -2,8 +2,7 @@
 //! type's example and look controls, and the formats' file extensions. Generated from the code's
 //! tables (nothing is repeated in JavaScript) and served as a content-hashed asset.
 
-use super::controls;
-use crate::domain::{examples, OutputFormat, CATALOG};
+use crate::domain::{controls, examples, OutputFormat, CATALOG};
 use serde_json::{json, Value};
 
 pub fn json() -> Vec<u8> {
