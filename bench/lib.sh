@@ -69,21 +69,29 @@ ensure_tools() { # command:package...: installs the Debian package of each comma
         "${missing[@]}" >/dev/null
 }
 
-release_binaries() { # skip_build: builds kroki-web and kroki-standin (release) unless skip_build
-    # is 1, then copies them to $WORK/bin and sets BIN: a private copy, so that a concurrent
-    # `cargo build` cannot swap a binary in the middle of a run. One build per package, as
-    # scripts/container-smoke.sh builds kroki-web, so that the two share their artifacts.
+release_binaries() { # skip_build [profile]: builds kroki-web and kroki-standin (the cargo profile,
+    # release by default) unless skip_build is 1, then copies them to $WORK/bin and sets BIN: a
+    # private copy, so that a concurrent `cargo build` cannot swap a binary in the middle of a run.
+    # One build per package, as scripts/container-smoke.sh builds kroki-web, so that the two share
+    # their artifacts.
+    local profile=${2:-release}
     if [[ $1 != 1 ]]; then
-        log "building the release binaries"
-        (cd "$ROOT" && cargo build --release --locked -p kroki-web --bin kroki-web &&
-            cargo build --release --locked -p kroki-standin --bin kroki-standin)
+        log "building the $profile binaries"
+        if [[ $profile == release ]]; then
+            (cd "$ROOT" && cargo build --release --locked -p kroki-web --bin kroki-web &&
+                cargo build --release --locked -p kroki-standin --bin kroki-standin)
+        else
+            (cd "$ROOT" && cargo build --profile "$profile" --locked -p kroki-web --bin kroki-web &&
+                cargo build --profile "$profile" --locked -p kroki-standin --bin kroki-standin)
+        fi
     fi
-    local target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
-    [[ -x $target_dir/release/kroki-web && -x $target_dir/release/kroki-standin ]] ||
-        die "no release binaries in $target_dir/release"
+    local target_dir="${CARGO_TARGET_DIR:-$ROOT/target}" dir=$profile
+    [[ $profile == dev ]] && dir=debug
+    [[ -x $target_dir/$dir/kroki-web && -x $target_dir/$dir/kroki-standin ]] ||
+        die "no $profile binaries in $target_dir/$dir"
     BIN="$WORK/bin"
     mkdir -p "$BIN"
-    cp "$target_dir/release/kroki-web" "$target_dir/release/kroki-standin" "$BIN/"
+    cp "$target_dir/$dir/kroki-web" "$target_dir/$dir/kroki-standin" "$BIN/"
 }
 
 rss_kib() { # pid field: a /proc/PID/status field in KiB (VmRSS, VmHWM)

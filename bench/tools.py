@@ -7,12 +7,16 @@
   tools.py wait URL [SECONDS]       poll URL until it answers 200 (exit 1 on timeout)
   tools.py header URL NAME          the value of response header NAME for a GET of URL
   tools.py metric URL PREFIX        the value of the first Prometheus sample named PREFIX...
-  tools.py wrkjson FILE             the WRKJSON line of a wrk output (bench/report.lua), as JSON
+  tools.py wrkjson FILE [TICKS]     the WRKJSON line of a wrk output (bench/report.lua), as JSON;
+                                    with TICKS (the server's CPU clock ticks during the run),
+                                    cpu_us_per_req too
   tools.py startup RUNS BINARY      start BINARY (a kroki-web) RUNS times, each on a new free port
                                     given as PORT, and time each start to the first 200 from
                                     /healthz; prints JSON with every time and the median
   tools.py assemble DIR             join DIR/config.json, DIR/runs/*.json, DIR/memory.json and
-                                    DIR/startup.json into one JSON document
+                                    DIR/startup.json (if there) into one JSON document; the
+                                    rounds of a row (runs/NAME@1.json, NAME@2.json, ...) become
+                                    one run NAME: the median of each figure, and rounds_rps
   tools.py report RESULTS.json      print the tables and the PASS/MISS line of every target
   tools.py largesvg NODES           a Graphviz-like SVG (dot's structure: a group per node and
                                     per edge, titles, ellipses, paths, arrowheads, labels) of
@@ -73,7 +77,7 @@ def metric(url, prefix):
     raise SystemExit(f"no sample {prefix} at {url}")
 
 
-def wrkjson(path):
+def wrkjson(path, cpu_ticks=None):
     with open(path, encoding="utf-8", errors="replace") as file:
         for line in file:
             if line.startswith("WRKJSON "):
@@ -81,6 +85,10 @@ def wrkjson(path):
                 seconds = figures["duration_us"] / 1e6
                 figures["rps"] = figures["requests"] / seconds if seconds else 0.0
                 figures["errors"] = sum(v for k, v in figures.items() if k.startswith("err_"))
+                if cpu_ticks is not None:
+                    # The server's CPU time (user + system) per request, in microseconds.
+                    seconds_of_cpu = int(cpu_ticks) / os.sysconf("SC_CLK_TCK")
+                    figures["cpu_us_per_req"] = seconds_of_cpu * 1e6 / max(figures["requests"], 1)
                 return figures
     raise SystemExit(f"{path}: no WRKJSON line (did wrk fail?)")
 
@@ -169,14 +177,15 @@ def report(path):
     header = (f"{'':<34} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
               f" {'x req/s':>9} {'x p50':>8} {'x p99':>8}")
 
-    app_hit, nginx_hit, post = runs["hit_app"], runs["hit_nginx"], runs["post_app"]
-    out("1. Cache hits: GET /graphviz/svg/<encoded>, the same cached diagram (ratios vs nginx proxy_cache)")
-    out(header)
-    out(row("nginx proxy_cache", nginx_hit, nginx_hit))
-    out(row("kroki-web (cache on)", app_hit, nginx_hit))
-    out("")
-    browser = {k: runs.get(k) for k in ("hit_app_ae", "hit_nginx_ae", "large_app", "large_app_ae",
-                                        "large_nginx", "large_nginx_ae")}
+    app_hit, nginx_hit, post = runs.get("hit_app"), runs.get("hit_nginx"), runs.get("post_app")
+    if app_hit and nginx_hit:
+        out("1. Cache hits: GET /graphviz/svg/<encoded>, the same cached diagram (ratios vs nginx proxy_cache)")
+        out(header)
+        out(row("nginx proxy_cache", nginx_hit, nginx_hit))
+        out(row("kroki-web (cache on)", app_hit, nginx_hit))
+        out("")
+    browser = {k: runs.get(k) for k in ("hit_app", "hit_app_ae", "hit_nginx_ae", "large_app",
+                                        "large_app_ae", "large_nginx", "large_nginx_ae")}
     if all(browser.values()):
         out("1b. Cache hits as a browser asks (Accept-Encoding: gzip, deflate, br, zstd) and without it;")
         out("    kroki-web sends its stored brotli variant, nginx proxy_cache gzips (`gzip on`, level 6) "
@@ -216,22 +225,24 @@ def report(path):
         out(f"  target: Redis hits >= 0.5x nginx proxy_cache hits: {ratio:.2f} "
             f"{'PASS' if ratio >= 0.5 else 'MISS'}")
         out("")
-    out("3. POST /api/generate, JSON, the same diagram (hits; ratios vs nginx proxy_cache GET above)")
-    out(header)
-    out(row("kroki-web POST /api/generate", post, nginx_hit))
-    out("")
+    if post and nginx_hit:
+        out("3. POST /api/generate, JSON, the same diagram (hits; ratios vs nginx proxy_cache GET above)")
+        out(header)
+        out(row("kroki-web POST /api/generate", post, nginx_hit))
+        out("")
 
-    direct, nginx_pass, app_miss = runs["miss_direct"], runs["miss_nginx"], runs["miss_app"]
-    out("2. Cache misses: every request goes to the upstream (ratios vs nginx proxy_pass; "
-        "added = minus direct)")
-    out(header + f" {'+p50 ms':>8} {'+p99 ms':>8}")
+    direct, nginx_pass, app_miss = runs.get("miss_direct"), runs.get("miss_nginx"), runs.get("miss_app")
+    if direct and nginx_pass and app_miss:
+        out("2. Cache misses: every request goes to the upstream (ratios vs nginx proxy_pass; "
+            "added = minus direct)")
+        out(header + f" {'+p50 ms':>8} {'+p99 ms':>8}")
 
-    def added(run):
-        return f" {ms(run['p50_us'] - direct['p50_us']):>8.2f} {ms(run['p99_us'] - direct['p99_us']):>8.2f}"
+        def added(run):
+            return f" {ms(run['p50_us'] - direct['p50_us']):>8.2f} {ms(run['p99_us'] - direct['p99_us']):>8.2f}"
 
-    out(row("stand-in directly", direct, nginx_pass) + added(direct))
-    out(row("nginx proxy_pass", nginx_pass, nginx_pass) + added(nginx_pass))
-    out(row("kroki-web (CACHE_MAX_SIZE=0)", app_miss, nginx_pass) + added(app_miss))
+        out(row("stand-in directly", direct, nginx_pass) + added(direct))
+        out(row("nginx proxy_pass", nginx_pass, nginx_pass) + added(nginx_pass))
+        out(row("kroki-web (CACHE_MAX_SIZE=0)", app_miss, nginx_pass) + added(app_miss))
     light = {k: runs.get(k) for k in ("light_direct", "light_nginx", "light_app")}
     if all(light.values()):
         out("")
@@ -246,29 +257,69 @@ def report(path):
                 f" {ms(run['p50_us'] - ld['p50_us']):>8.2f} {ms(run['p99_us'] - ld['p99_us']):>8.2f}")
     out("")
 
+    fixed = {k: runs.get(k) for k in ("fixed_direct", "fixed_miss_app", "fixed_miss_nginx",
+                                      "fixed_post_app", "fixed_post_nginx", "fixed_hit_app",
+                                      "fixed_hit_nginx")}
+    if all(fixed.values()):
+        out(f"6. Against the fixed-response upstream (nginx answering every diagram request with the "
+            f"same {conf.get('small_svg_bytes', 0)}-byte SVG): medians of {conf.get('rounds')} "
+            f"interleaved rounds of {conf.get('round_duration_s')} s; ratios vs the nginx row below it")
+        out(header + f" {'CPU us/req':>10} {'x CPU':>6}  req/s of each round")
+
+        def frow(label, key, base_key=None):
+            run = fixed[key]
+            base = fixed[base_key] if base_key else None
+            cpu = run.get("cpu_us_per_req")
+            cells = row(label, run, base) + ("" if base else " " * 27)
+            cells += f" {cpu:>10.1f}" if cpu is not None else " " * 11
+            if base and cpu is not None and base.get("cpu_us_per_req"):
+                cells += f" {cpu / base['cpu_us_per_req']:>6.2f}"
+            else:
+                cells += " " * 7
+            return cells + f"  {run['rounds_rps']}"
+
+        out(frow("fixed upstream directly", "fixed_direct"))
+        out(frow("GET miss, kroki-web cache off", "fixed_miss_app", "fixed_miss_nginx"))
+        out(frow("GET, nginx proxy_pass", "fixed_miss_nginx"))
+        out(frow("POST /api/generate, cache off", "fixed_post_app", "fixed_post_nginx"))
+        out(frow("the same POST, nginx proxy_pass", "fixed_post_nginx"))
+        out(frow("GET hit, kroki-web", "fixed_hit_app", "fixed_hit_nginx"))
+        out(frow("GET hit, nginx proxy_cache", "fixed_hit_nginx"))
+        for key, label, base in (("fixed_miss_base", "GET miss, baseline build", "fixed_miss_nginx"),
+                                 ("fixed_hit_base", "GET hit, baseline build", "fixed_hit_nginx")):
+            if runs.get(key):
+                fixed[key] = runs[key]
+                out(frow(label, key, base))
+        out("")
+
     mem = r["memory"]
     budget = mem["fill_budget_bytes"]
     default_budget = mem["default_budget_bytes"]
-    out("4. kroki-web resident memory (VmRSS; peak = max of 100 ms samples, VmHWM in brackets)")
-    out(f"   idle after start:                 {mem['idle_kib'] / 1024:7.1f} MiB")
-    out(f"   peak under the hit/POST load:     {mem['load_peak_kib'] / 1024:7.1f} MiB "
-        f"[{mem['load_hwm_kib'] / 1024:.1f}]  (cache budget {default_budget / MIB:.0f} MiB)")
-    out(f"   full cache ({budget / MIB:.0f} MiB budget):         {mem['full_kib'] / 1024:7.1f} MiB "
-        f"[peak {mem['fill_peak_kib'] / 1024:.1f}, HWM {mem['fill_hwm_kib'] / 1024:.1f}]; "
-        f"cache weighed {mem['fill_cache_bytes'] / MIB:.1f} MiB in {mem['fill_entries']:.0f} entries "
-        f"after {mem['fill_requests']} distinct POSTs ({mem['fill_posted_bytes'] / MIB:.0f} MiB of renders)")
-    out("")
+    if mem["idle_kib"] is not None or mem["full_kib"] is not None:
+        out("4. kroki-web resident memory (VmRSS; peak = max of 100 ms samples, VmHWM in brackets)")
+    if mem["idle_kib"] is not None:
+        out(f"   idle after start:                 {mem['idle_kib'] / 1024:7.1f} MiB")
+        out(f"   peak under the hit/POST load:     {mem['load_peak_kib'] / 1024:7.1f} MiB "
+            f"[{mem['load_hwm_kib'] / 1024:.1f}]  (cache budget {default_budget / MIB:.0f} MiB)")
+    if mem["full_kib"] is not None:
+        out(f"   full cache ({budget / MIB:.0f} MiB budget):         {mem['full_kib'] / 1024:7.1f} MiB "
+            f"[peak {mem['fill_peak_kib'] / 1024:.1f}, HWM {mem['fill_hwm_kib'] / 1024:.1f}]; "
+            f"cache weighed {mem['fill_cache_bytes'] / MIB:.1f} MiB in {mem['fill_entries']:.0f} entries "
+            f"after {mem['fill_requests']} distinct POSTs ({mem['fill_posted_bytes'] / MIB:.0f} MiB of renders)")
+        out("")
     ready = r["startup"]
-    out(f"5. Start to ready (first 200 from /healthz): median {ready['median_ms']:.1f} ms of "
-        f"{len(ready['runs_ms'])} starts {ready['runs_ms']} (poller resolution ~0.3 ms)")
-    out("")
+    if ready:
+        out(f"5. Start to ready (first 200 from /healthz): median {ready['median_ms']:.1f} ms of "
+            f"{len(ready['runs_ms'])} starts {ready['runs_ms']} (poller resolution ~0.3 ms)")
+        out("")
 
     out("Targets")
-    ratio = app_hit["rps"] / nginx_hit["rps"]
-    out(verdict(ratio >= 1.0 and app_hit["p99_us"] < nginx_hit["p99_us"],
-                f"cache hits: throughput ratio {ratio:.2f} (target >= 1.00, margin {ratio - 1:+.2f}); "
-                f"p99 {ms(app_hit['p99_us']):.2f} ms vs nginx {ms(nginx_hit['p99_us']):.2f} ms "
-                f"(target lower, margin {ms(nginx_hit['p99_us'] - app_hit['p99_us']):+.2f} ms)"))
+    if app_hit and nginx_hit:
+        ratio = app_hit["rps"] / nginx_hit["rps"]
+        out(verdict(ratio >= 1.0 and app_hit["p99_us"] < nginx_hit["p99_us"],
+                    f"cache hits: throughput ratio {ratio:.2f} (target >= 1.00, margin {ratio - 1:+.2f}); "
+                    f"p99 {ms(app_hit['p99_us']):.2f} ms vs nginx {ms(nginx_hit['p99_us']):.2f} ms "
+                    f"(target lower, margin {ms(nginx_hit['p99_us'] - app_hit['p99_us']):+.2f} ms)"))
     if all(browser.values()):
         for name, plain, ae, nginx_ae in (
                 ("small SVG", app_hit, browser["hit_app_ae"], browser["hit_nginx_ae"]),
@@ -279,38 +330,62 @@ def report(path):
             peer = ae["rps"] / nginx_ae["rps"]
             out(verdict(peer >= 1.0, f"{name} hits with the browser's Accept-Encoding: {peer:.2f} of "
                                      f"nginx proxy_cache + gzip (target >= 1.00, margin {peer - 1:+.2f})"))
-    pass_ratio = app_miss["rps"] / nginx_pass["rps"]
-    out(verdict(pass_ratio >= 0.8,
-                f"pass-through throughput ratio {pass_ratio:.2f} of nginx proxy_pass "
-                f"(target >= 0.80, margin {pass_ratio - 0.8:+.2f})"))
-    added_p99 = ms(app_miss["p99_us"] - direct["p99_us"])
-    out(verdict(added_p99 < 1.0,
-                f"pass-through added p99 {added_p99:.2f} ms at {conf['connections']} connections "
-                f"(target < 1 ms, margin {1.0 - added_p99:+.2f} ms; nginx adds "
-                f"{ms(nginx_pass['p99_us'] - direct['p99_us']):.2f} ms)"))
+    if direct and nginx_pass and app_miss:
+        pass_ratio = app_miss["rps"] / nginx_pass["rps"]
+        out(verdict(pass_ratio >= 0.8,
+                    f"pass-through throughput ratio {pass_ratio:.2f} of nginx proxy_pass "
+                    f"(target >= 0.80, margin {pass_ratio - 0.8:+.2f})"))
+        added_p99 = ms(app_miss["p99_us"] - direct["p99_us"])
+        out(verdict(added_p99 < 1.0,
+                    f"pass-through added p99 {added_p99:.2f} ms at {conf['connections']} connections "
+                    f"(target < 1 ms, margin {1.0 - added_p99:+.2f} ms; nginx adds "
+                    f"{ms(nginx_pass['p99_us'] - direct['p99_us']):.2f} ms)"))
+    if all(fixed.values()):
+        for what, app, peer, goal in (
+                ("fixed upstream: GET pass-through", "fixed_miss_app", "fixed_miss_nginx", 0.8),
+                ("fixed upstream: uncached POST /api/generate", "fixed_post_app", "fixed_post_nginx", 0.8),
+                ("fixed upstream: cache hits", "fixed_hit_app", "fixed_hit_nginx", 1.0)):
+            ratio = fixed[app]["rps"] / fixed[peer]["rps"]
+            out(verdict(ratio >= goal, f"{what}: {ratio:.2f} of nginx (medians; target >= {goal:.2f}, "
+                                       f"margin {ratio - goal:+.2f})"))
     if all(light.values()):
         light_added = ms(light["light_app"]["p99_us"] - light["light_direct"]["p99_us"])
         out(verdict(light_added < 1.0,
                     f"pass-through added p99 {light_added:.2f} ms at light load "
                     f"(target < 1 ms, margin {1.0 - light_added:+.2f} ms)"))
-    idle = mem["idle_kib"] / 1024
-    out(verdict(idle < 30, f"memory idle {idle:.1f} MiB (target < 30 MiB, margin {30 - idle:+.1f} MiB)"))
-    load_peak = max(mem["load_peak_kib"], mem["load_hwm_kib"]) * 1024
-    limit = default_budget + 64 * MIB
-    out(verdict(load_peak <= limit,
-                f"memory peak under load {load_peak / MIB:.1f} MiB (target <= {default_budget / MIB:.0f} "
-                f"+ 64 MiB, margin {(limit - load_peak) / MIB:+.1f} MiB)"))
-    fill_peak = max(mem["full_kib"], mem["fill_peak_kib"], mem["fill_hwm_kib"]) * 1024
-    limit = budget + 64 * MIB
-    full = mem["fill_cache_bytes"] >= 0.9 * budget
-    out(verdict(full and fill_peak <= limit,
-                f"memory with a full cache {fill_peak / MIB:.1f} MiB at most (target <= {budget / MIB:.0f} "
-                f"+ 64 MiB, margin {(limit - fill_peak) / MIB:+.1f} MiB"
-                f"{'' if full else '; the cache did not fill, so this is not proven'})"))
-    out(verdict(ready["median_ms"] < 100,
-                f"ready in {ready['median_ms']:.1f} ms (target < 100 ms, margin "
-                f"{100 - ready['median_ms']:+.1f} ms)"))
+    if mem["idle_kib"] is not None:
+        idle = mem["idle_kib"] / 1024
+        out(verdict(idle < 30, f"memory idle {idle:.1f} MiB (target < 30 MiB, margin {30 - idle:+.1f} MiB)"))
+        load_peak = max(mem["load_peak_kib"], mem["load_hwm_kib"]) * 1024
+        limit = default_budget + 64 * MIB
+        out(verdict(load_peak <= limit,
+                    f"memory peak under load {load_peak / MIB:.1f} MiB (target <= {default_budget / MIB:.0f} "
+                    f"+ 64 MiB, margin {(limit - load_peak) / MIB:+.1f} MiB)"))
+    if mem["full_kib"] is not None:
+        fill_peak = max(mem["full_kib"], mem["fill_peak_kib"], mem["fill_hwm_kib"]) * 1024
+        limit = budget + 64 * MIB
+        full = mem["fill_cache_bytes"] >= 0.9 * budget
+        out(verdict(full and fill_peak <= limit,
+                    f"memory with a full cache {fill_peak / MIB:.1f} MiB at most (target <= {budget / MIB:.0f} "
+                    f"+ 64 MiB, margin {(limit - fill_peak) / MIB:+.1f} MiB"
+                    f"{'' if full else '; the cache did not fill, so this is not proven'})"))
+    if ready:
+        out(verdict(ready["median_ms"] < 100,
+                    f"ready in {ready['median_ms']:.1f} ms (target < 100 ms, margin "
+                    f"{100 - ready['median_ms']:+.1f} ms)"))
     return "\n".join(lines)
+
+
+def median_run(rounds):
+    """One run's figures from the rounds of a row: the median of each figure, and every round's
+    req/s (`rounds_rps`) so the spread shows."""
+    merged = {}
+    for key in rounds[0]:
+        values = [run[key] for run in rounds]
+        merged[key] = statistics.median(values)
+    merged["rounds_rps"] = [round(run["rps"]) for run in rounds]
+    merged["errors"] = sum(run["errors"] for run in rounds)
+    return merged
 
 
 def assemble(directory):
@@ -318,11 +393,23 @@ def assemble(directory):
         with open(os.path.join(directory, name), encoding="utf-8") as file:
             return json.load(file)
 
+    def load_if(name):
+        return load(name) if os.path.exists(os.path.join(directory, name)) else None
+
     runs_dir = os.path.join(directory, "runs")
-    runs = {name[:-5]: load(os.path.join("runs", name))
-            for name in sorted(os.listdir(runs_dir)) if name.endswith(".json")}
+    runs, rounds = {}, {}
+    for name in sorted(os.listdir(runs_dir)):
+        if not name.endswith(".json"):
+            continue
+        row, _, number = name[:-5].partition("@")
+        if number:
+            rounds.setdefault(row, []).append((int(number), load(os.path.join("runs", name))))
+        else:
+            runs[row] = load(os.path.join("runs", name))
+    for row, numbered in rounds.items():
+        runs[row] = median_run([run for _, run in sorted(numbered, key=lambda pair: pair[0])])
     return {"config": load("config.json"), "runs": runs, "memory": load("memory.json"),
-            "startup": load("startup.json")}
+            "startup": load_if("startup.json")}
 
 
 def large_svg(nodes):
@@ -383,7 +470,7 @@ def main(argv):
     elif command == "metric":
         print(f"{metric(args[0], args[1]):.0f}")
     elif command == "wrkjson":
-        print(json.dumps(wrkjson(args[0])))
+        print(json.dumps(wrkjson(args[0], args[1] if len(args) > 1 else None)))
     elif command == "startup":
         print(json.dumps(startup(int(args[0]), args[1])))
     elif command == "assemble":

@@ -12,7 +12,7 @@
 
 use crate::cache::{is_compressible, Coding};
 use actix_http::encoding::Encoder;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, ContentEncoding, HeaderMap, HeaderValue};
 use actix_web::middleware::Next;
@@ -142,7 +142,9 @@ pub fn vary_on_accept_encoding(headers: &mut HeaderMap) {
 }
 
 /// The middleware: compresses compressible answers that are not encoded yet, in the coding
-/// [`negotiate`] chooses.
+/// [`negotiate`] chooses. An answer sent as it is (identity, or not compressible) keeps its
+/// body untouched: no encoder around it (the common case of a request without
+/// `Accept-Encoding`, and of every cache hit, whose diagram answer is already encoded).
 pub async fn compress(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -156,11 +158,16 @@ pub async fn compress(
             .and_then(|value| value.to_str().ok())
             .is_some_and(is_compressible);
         if !compressible {
-            return Encoder::response(ContentEncoding::Identity, head, body);
+            return EitherBody::right(body);
+        }
+        if coding == Coding::Identity || head.headers().contains_key(header::CONTENT_ENCODING) {
+            vary_on_accept_encoding(head.headers_mut());
+            return EitherBody::right(body);
         }
         let encoder = Encoder::response(content_encoding(coding), head, body);
+        // After the encoder, which adds its own `Vary` value: keep one.
         vary_on_accept_encoding(head.headers_mut());
-        encoder
+        EitherBody::left(encoder)
     }))
 }
 

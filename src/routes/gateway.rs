@@ -8,8 +8,9 @@ use super::extract::{
     JsonBodyError, TextField,
 };
 use super::responses::{
-    answer_coding, coded_etag, diagram_not_modified, diagram_response, if_none_match,
-    immutable_cache_control, Disposition, Precondition, POST_CACHE_CONTROL,
+    answer_coding, coded_etag, diagram_not_modified, diagram_response, diagram_response_with,
+    if_none_match, immutable_cache_control, immutable_cache_control_value, Disposition,
+    Precondition, POST_CACHE_CONTROL,
 };
 use crate::cache::{is_compressible, CacheKey, UrlDigest};
 use crate::domain::encoding::{self, java_trim};
@@ -91,23 +92,25 @@ pub async fn get_diagram(
     );
     if let Some(key) = state.renderer.urls().get(&url) {
         if let Some(diagram) = state.renderer.cached(key).await {
-            let cache_control = immutable_cache_control(state.config.http_cache_max_age);
-            // A cached diagram is a current representation: a tag or `*` gets 304.
-            let coding = answer_coding(request.headers(), diagram.content_type);
-            let etag = coded_etag(&diagram.etag, coding);
-            if if_none_match(request.headers(), &etag) != Precondition::None {
-                return Ok(diagram_not_modified(
-                    &diagram.etag,
-                    coding,
-                    is_compressible(diagram.content_type),
-                    &cache_control,
-                ));
+            // A cached diagram is a current representation: a tag or `*` gets 304. Without
+            // `If-None-Match` (most hits) no ETag is compared, so none is made here.
+            if request.headers().contains_key(header::IF_NONE_MATCH) {
+                let coding = answer_coding(request.headers(), diagram.content_type);
+                let etag = coded_etag(&diagram.etag, coding);
+                if if_none_match(request.headers(), &etag) != Precondition::None {
+                    return Ok(diagram_not_modified(
+                        &diagram.etag,
+                        coding,
+                        is_compressible(diagram.content_type),
+                        &immutable_cache_control(state.config.http_cache_max_age),
+                    ));
+                }
             }
-            return Ok(diagram_response(
+            return Ok(diagram_response_with(
                 request.headers(),
                 &diagram,
                 Disposition::None,
-                &cache_control,
+                immutable_cache_control_value(state.config.http_cache_max_age),
             ));
         }
     }

@@ -169,7 +169,7 @@ pub async fn catch_panic(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     // What the error body depends on, kept aside: the request itself cannot be cloned before
     // routing, which needs it unshared.
-    let path = request.path().to_owned();
+    let uri = request.uri().clone();
     let mut accept = HeaderMap::new();
     for value in request.headers().get_all(header::ACCEPT) {
         accept.append(header::ACCEPT, value.clone());
@@ -193,7 +193,7 @@ pub async fn catch_panic(
     }
     let id_header = HeaderValue::from_str(&request_id).ok();
     let error = AppError::Internal { request_id };
-    let mut response = error_response(&path, &accept, error);
+    let mut response = error_response(uri.path(), &accept, error);
     // `request_context` cannot add these to an error, which has no response yet.
     add_document_defaults(response.headers_mut());
     if let Some(value) = id_header.filter(|value| !value.is_empty()) {

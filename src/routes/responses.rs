@@ -15,8 +15,9 @@ use crate::cache::{is_compressible, Coding};
 use crate::renderer::Diagram;
 use actix_http::encoding::Encoder;
 use actix_web::body::BoxBody;
-use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::HttpResponse;
+use std::cell::RefCell;
 use std::time::Duration;
 
 /// Kroki's lifetime for POST answers, kept for clients that cache them.
@@ -57,12 +58,63 @@ pub fn immutable_cache_control(max_age: Duration) -> String {
     format!("public, max-age={}, immutable", max_age.as_secs())
 }
 
+/// [`immutable_cache_control`] as a header value, made once per thread and lifetime and then
+/// shared (a clone is a reference count), not formatted and copied on every hit.
+pub fn immutable_cache_control_value(max_age: Duration) -> HeaderValue {
+    thread_local! {
+        static MADE: RefCell<Option<(Duration, HeaderValue)>> = const { RefCell::new(None) };
+    }
+    MADE.with_borrow_mut(|made| match made {
+        Some((age, value)) if *age == max_age => value.clone(),
+        _ => {
+            // Digits and ASCII: always a valid value.
+            let value = HeaderValue::from_str(&immutable_cache_control(max_age))
+                .unwrap_or_else(|_| HeaderValue::from_static("public, immutable"));
+            *made = Some((max_age, value.clone()));
+            value
+        }
+    })
+}
+
 /// The coding a diagram of `content_type` is answered in, for a request with these headers.
 pub fn answer_coding(request_headers: &HeaderMap, content_type: &str) -> Coding {
     if is_compressible(content_type) {
         negotiate(request_headers)
     } else {
         Coding::Identity
+    }
+}
+
+/// [`coded_etag`], weak (`W/`) or not, as a header value: written into a buffer on the stack and
+/// copied once, with no `String` in between.
+fn coded_etag_value(identity_etag: &str, coding: Coding, weak: bool) -> HeaderValue {
+    let mut buffer = [0u8; 80];
+    let mut length = 0;
+    let mut put = |bytes: &[u8]| {
+        let end = (length + bytes.len()).min(buffer.len());
+        buffer[length..end].copy_from_slice(&bytes[..end - length]);
+        length = end;
+    };
+    if weak {
+        put(b"W/");
+    }
+    match (coding, identity_etag.strip_suffix('"')) {
+        (Coding::Identity, _) | (_, None) => put(identity_etag.as_bytes()),
+        (coding, Some(open)) => {
+            put(open.as_bytes());
+            put(b"-");
+            put(coding.token().as_bytes());
+            put(b"\"");
+        }
+    }
+    match HeaderValue::from_bytes(&buffer[..length]) {
+        Ok(value) if length < buffer.len() => value,
+        // Longer than any ETag this app makes: the slow way, never truncated.
+        _ => {
+            let etag = coded_etag(identity_etag, coding);
+            let etag = if weak { format!("W/{etag}") } else { etag };
+            HeaderValue::from_str(&etag).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+        }
     }
 }
 
@@ -87,22 +139,44 @@ pub fn diagram_response(
     disposition: Disposition,
     cache_control: &str,
 ) -> HttpResponse {
+    match HeaderValue::from_str(cache_control) {
+        Ok(value) => diagram_response_with(request_headers, diagram, disposition, value),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+/// [`diagram_response`] with `Cache-Control` as a ready value. Every header value is either
+/// static or made once (the ETag is the one copy per response): this runs on every cache hit.
+pub fn diagram_response_with(
+    request_headers: &HeaderMap,
+    diagram: &Diagram,
+    disposition: Disposition,
+    cache_control: HeaderValue,
+) -> HttpResponse {
     let compressible = is_compressible(diagram.content_type);
     let coding = answer_coding(request_headers, diagram.content_type);
     let stored = match coding {
         Coding::Identity => Some(&diagram.bytes),
         coding => diagram.encoded.get(coding),
     };
-    let etag = coded_etag(&diagram.etag, coding);
     let mut response = HttpResponse::Ok();
     response
-        .content_type(diagram.content_type)
+        .insert_header((header::CONTENT_TYPE, static_value(diagram.content_type)))
         .insert_header((header::CACHE_CONTROL, cache_control))
-        .insert_header((header::CONTENT_SECURITY_POLICY, DIAGRAM_CSP))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header(("x-cache", x_cache(diagram)));
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DIAGRAM_CSP),
+        ))
+        .insert_header((
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .insert_header((
+            HeaderName::from_static("x-cache"),
+            HeaderValue::from_static(x_cache(diagram)),
+        ));
     if compressible {
-        response.insert_header((header::VARY, "Accept-Encoding"));
+        response.insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
     }
     if let Disposition::Inline(extension) = disposition {
         response.insert_header((
@@ -113,13 +187,16 @@ pub fn diagram_response(
     match stored {
         Some(bytes) => {
             if coding != Coding::Identity {
-                response.insert_header((header::CONTENT_ENCODING, coding.token()));
+                response.insert_header((
+                    header::CONTENT_ENCODING,
+                    HeaderValue::from_static(coding.token()),
+                ));
             }
-            response.insert_header((header::ETAG, etag));
+            response.insert_header((header::ETAG, coded_etag_value(&diagram.etag, coding, false)));
             response.body(bytes.clone())
         }
         None => {
-            response.insert_header((header::ETAG, format!("W/{etag}")));
+            response.insert_header((header::ETAG, coded_etag_value(&diagram.etag, coding, true)));
             let encoding = content_encoding(coding);
             let mut response = response
                 .body(diagram.bytes.clone())
@@ -128,6 +205,20 @@ pub fn diagram_response(
             vary_on_accept_encoding(response.headers_mut());
             response.map_into_boxed_body()
         }
+    }
+}
+
+/// A media type of the diagram table as a header value, without a copy. The table's types are
+/// plain ASCII; anything else would be copied (and, if not a valid value, sent as octets).
+fn static_value(content_type: &'static str) -> HeaderValue {
+    if content_type
+        .bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+    {
+        HeaderValue::from_static(content_type)
+    } else {
+        HeaderValue::from_str(content_type)
+            .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
     }
 }
 
@@ -236,6 +327,35 @@ mod tests {
             coded_etag(&base, Coding::Zstd),
             format!("\"{}-zstd\"", "5a".repeat(16))
         );
+    }
+
+    #[test]
+    fn etag_values_are_the_coded_etags_strong_or_weak() {
+        let base = format!("\"{}\"", "5a".repeat(16));
+        for coding in [Coding::Identity, Coding::Brotli, Coding::Zstd, Coding::Gzip] {
+            let strong = coded_etag(&base, coding);
+            assert_eq!(coded_etag_value(&base, coding, false), strong.as_str());
+            assert_eq!(
+                coded_etag_value(&base, coding, true),
+                format!("W/{strong}").as_str()
+            );
+        }
+        // Longer than the buffer: whole, never cut.
+        let long = format!("\"{}\"", "ab".repeat(60));
+        assert_eq!(
+            coded_etag_value(&long, Coding::Gzip, true),
+            format!("W/{}", coded_etag(&long, Coding::Gzip)).as_str()
+        );
+    }
+
+    #[test]
+    fn the_cache_control_value_follows_the_max_age_it_is_asked_for() {
+        for seconds in [60, 31_536_000, 60] {
+            let age = Duration::from_secs(seconds);
+            let value = immutable_cache_control_value(age);
+            assert_eq!(value, immutable_cache_control(age).as_str());
+            assert_eq!(immutable_cache_control_value(age), value);
+        }
     }
 
     #[test]

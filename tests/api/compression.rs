@@ -267,3 +267,28 @@ async fn the_cache_size_metric_counts_the_variants() {
         "cache size {size}, identity {identity}, variants {variants}"
     );
 }
+
+/// Answers other than diagrams go through the compression middleware: compressed on the fly
+/// when a coding is accepted, sent as they are otherwise, and `Vary: Accept-Encoding` exactly
+/// once either way (the middleware leaves an answer it does not encode untouched).
+#[tokio::test]
+async fn other_compressible_answers_carry_one_vary_and_are_encoded_only_when_asked() {
+    let app = spawn_app().await;
+    let plain = get_with(&app, "/api/diagram-types", &[]).await;
+    assert_eq!(plain.status(), 200);
+    assert_eq!(header(&plain, "content-encoding"), "");
+    let vary: Vec<_> = plain.headers().get_all("vary").iter().collect();
+    assert_eq!(vary, ["Accept-Encoding"]);
+    let identity = plain.bytes().await.unwrap();
+    assert!(identity.starts_with(b"[") || identity.starts_with(b"{"));
+
+    for coding in ["gzip", "br", "zstd"] {
+        let response = get_with(&app, "/api/diagram-types", &[("accept-encoding", coding)]).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(header(&response, "content-encoding"), coding);
+        let vary: Vec<_> = response.headers().get_all("vary").iter().collect();
+        assert_eq!(vary.len(), 1, "{coding}: {vary:?}");
+        assert!(vary[0].as_bytes().eq_ignore_ascii_case(b"accept-encoding"));
+        assert_eq!(decode(coding, &response.bytes().await.unwrap()), identity);
+    }
+}
