@@ -64,6 +64,11 @@ impl UrlIndex {
         }
     }
 
+    /// Whether URLs are remembered at all: with the cache off a GET makes no digest.
+    pub fn is_enabled(&self) -> bool {
+        self.entries.is_some()
+    }
+
     pub fn get(&self, url: &UrlDigest) -> Option<CacheKey> {
         let (key, generation) = self.entries.as_ref()?.get(url)?;
         (generation == self.versions.generation()).then_some(key)
@@ -135,7 +140,9 @@ mod tests {
         let health = serde_json::json!({"kroki": {"number": "0.33.0"}});
         versions.update(health.as_object().unwrap());
         assert_eq!(enabled.get(&url), None);
+        assert!(enabled.is_enabled());
         let disabled = UrlIndex::new(false, versions);
+        assert!(!disabled.is_enabled());
         disabled.remember(url, key);
         assert_eq!(disabled.get(&url), None);
     }

@@ -1,11 +1,5 @@
-//! The Kroki client: a pooled `reqwest::Client` per worker thread, shared by the requests that
-//! thread serves.
-//!
-//! One client per thread, not one for the process: hyper runs each upstream connection as a task
-//! on the runtime that opened it, and actix-web gives every worker its own single-threaded
-//! runtime. With one shared pool, a worker that took a connection opened by another worker sent
-//! its request through that worker's thread (two cross-thread wake-ups per render); with a pool
-//! per thread every render stays on the thread that serves it.
+//! The Kroki client: renders and `/health` asked of the configured Kroki, over the transport
+//! chosen for its URL (`transport/`), and Kroki's answers mapped to this app's errors.
 //!
 //! Renders are sent as `POST /{type}/{format}` with a JSON body (`diagram_source` and
 //! `diagram_options`), the form Kroki documents for clients: no URL length limit, options keep
@@ -13,16 +7,14 @@
 //! Kroki's own message can be read back exactly.
 
 use super::error::KrokiError;
+use super::transport::{Failure, Outgoing, Settings, Transport};
 use super::versions::KrokiVersions;
 use crate::config::Config;
 use crate::domain::{DiagramOptions, RenderRequest};
 use actix_web::web::Bytes;
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
-use reqwest::{redirect, Client, Response, StatusCode, Url};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use thread_local::ThreadLocal;
 
 /// Kroki's JSON render request.
 #[derive(Serialize)]
@@ -33,58 +25,13 @@ struct RenderBody<'a> {
 
 #[derive(Debug, Clone)]
 pub struct KrokiClient {
-    http: Arc<Pools>,
-    /// `KROKI_URL` as configured, for building render URLs.
-    base: Url,
-    /// The same without its trailing slash, for messages and the health URL.
+    transport: Arc<Transport>,
+    /// `KROKI_URL` without its trailing slash, for messages.
     base_url: String,
     timeout: Duration,
     max_response_size: usize,
     /// Updated by every `/health` answer read through [`KrokiClient::info`].
     versions: KrokiVersions,
-}
-
-/// The HTTP clients: one per thread that sends requests (see the module's comment), each built
-/// with the same settings as `shared`, which was built at start-up (so a setting reqwest refuses
-/// fails there) and is used if a later build fails.
-#[derive(Debug)]
-struct Pools {
-    shared: Client,
-    per_thread: ThreadLocal<Client>,
-    connect_timeout: Duration,
-    timeout: Duration,
-}
-
-impl Pools {
-    fn new(connect_timeout: Duration, timeout: Duration) -> Result<Pools, reqwest::Error> {
-        Ok(Pools {
-            shared: build_client(connect_timeout, timeout)?,
-            per_thread: ThreadLocal::new(),
-            connect_timeout,
-            timeout,
-        })
-    }
-
-    /// This thread's client, built on its first request.
-    fn get(&self) -> &Client {
-        self.per_thread.get_or(|| {
-            build_client(self.connect_timeout, self.timeout).unwrap_or_else(|_| self.shared.clone())
-        })
-    }
-}
-
-fn build_client(connect_timeout: Duration, timeout: Duration) -> Result<Client, reqwest::Error> {
-    Client::builder()
-        .user_agent(concat!("kroki-web/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(connect_timeout)
-        .timeout(timeout)
-        .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(256)
-        .tcp_keepalive(Duration::from_secs(60))
-        .tcp_nodelay(true)
-        // The app talks to the configured Kroki only: never follow a redirect elsewhere.
-        .redirect(redirect::Policy::none())
-        .build()
 }
 
 /// A successful render: the bytes exactly as Kroki sent them.
@@ -108,11 +55,11 @@ pub struct KrokiInfo {
 impl KrokiClient {
     pub fn new(config: &Config) -> Result<KrokiClient, reqwest::Error> {
         Ok(KrokiClient {
-            http: Arc::new(Pools::new(
-                config.kroki_connect_timeout,
-                config.kroki_timeout,
-            )?),
-            base: config.kroki_url.clone(),
+            transport: Arc::new(Transport::new(Settings {
+                base: config.kroki_url.clone(),
+                connect_timeout: config.kroki_connect_timeout,
+                max_response_size: config.max_response_size,
+            })?),
             base_url: config.kroki_url.as_str().trim_end_matches('/').to_owned(),
             timeout: config.kroki_timeout,
             max_response_size: config.max_response_size,
@@ -140,38 +87,32 @@ impl KrokiClient {
         request: &RenderRequest,
         timeout: Duration,
     ) -> Result<Rendered, KrokiError> {
-        let url = self.render_url(request);
+        let path = render_path(request);
         let body = render_body(request)?;
-        // Before the clock starts: a thread's first request builds its client.
-        let http = self.http.get();
         let started = Instant::now();
-        let mut post = http.post(url);
-        if let Some(id) = crate::request_id::current() {
-            post = post.header(crate::request_id::HEADER, id);
-        }
-        let response = post
-            .timeout(timeout)
-            .header(ACCEPT, "application/json")
-            .header(CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
+        let answer = self
+            .transport
+            .exchange(Outgoing {
+                json_body: Some(body),
+                path: &path,
+                timeout,
+                request_id: crate::request_id::current(),
+            })
             .await
-            .map_err(|error| self.transport_error(&error, started))?;
-        let status = response.status();
-        let bytes = self.read_body(response, started).await?;
-        if status == StatusCode::OK {
-            if bytes.is_empty() {
+            .map_err(|failure| self.error(failure, started))?;
+        if answer.status == 200 {
+            if answer.body.is_empty() {
                 return Err(KrokiError::BrokenResponse {
                     detail: "Kroki answered 200 with an empty body".into(),
                 });
             }
             return Ok(Rendered {
-                bytes,
+                bytes: answer.body,
                 content_type: request.format.content_type(),
             });
         }
-        let message = error_message(&bytes);
-        Err(match (status.as_u16(), request.kind.companion) {
+        let message = error_message(&answer.body);
+        Err(match (answer.status, request.kind.companion) {
             (503, Some(companion)) => KrokiError::CompanionUnavailable { companion, message },
             (code @ 400..=499, _) => KrokiError::Rejected {
                 status: code,
@@ -184,39 +125,26 @@ impl KrokiClient {
         })
     }
 
-    /// `{KROKI_URL}/{type}/{format}`, built from the URL parsed at start-up rather than parsed
-    /// again for every render.
-    fn render_url(&self, request: &RenderRequest) -> Url {
-        let mut url = self.base.clone();
-        if let Ok(mut segments) = url.path_segments_mut() {
-            segments
-                .pop_if_empty()
-                .push(request.kind.name)
-                .push(request.format.name());
-        }
-        url
-    }
-
     /// Asks Kroki's own `/health` (which checks nothing but that Kroki answers).
     pub async fn info(&self, timeout: Duration) -> Result<KrokiInfo, KrokiError> {
-        let http = self.http.get();
         let started = Instant::now();
-        let response = http
-            .get(format!("{}/health", self.base_url))
-            .timeout(timeout)
-            .header(ACCEPT, "application/json")
-            .send()
+        let answer = self
+            .transport
+            .exchange(Outgoing {
+                json_body: None,
+                path: "/health",
+                timeout,
+                request_id: crate::request_id::current(),
+            })
             .await
-            .map_err(|error| self.transport_error(&error, started))?;
-        let status = response.status();
-        let bytes = self.read_body(response, started).await?;
-        if !status.is_success() {
+            .map_err(|failure| self.error(failure, started))?;
+        if !(200..300).contains(&answer.status) {
             return Err(KrokiError::Upstream {
-                status: status.as_u16(),
-                message: error_message(&bytes),
+                status: answer.status,
+                message: error_message(&answer.body),
             });
         }
-        let versions = serde_json::from_slice::<serde_json::Value>(&bytes)
+        let versions = serde_json::from_slice::<serde_json::Value>(&answer.body)
             .ok()
             .and_then(|mut health| match health.get_mut("version")?.take() {
                 serde_json::Value::Object(map) => Some(map),
@@ -235,101 +163,60 @@ impl KrokiClient {
         })
     }
 
-    /// Reads a body, refusing more than the configured limit without buffering it.
-    async fn read_body(
-        &self,
-        mut response: Response,
-        started: Instant,
-    ) -> Result<Bytes, KrokiError> {
-        let limit = self.max_response_size;
-        let too_large = KrokiError::ResponseTooLarge { limit };
-        if response
-            .content_length()
-            .is_some_and(|length| length > limit as u64)
-        {
-            return Err(too_large);
-        }
-        // A body that arrives as one chunk (the usual case: hyper splits it off its read buffer)
-        // is passed on as it is; only a body in several chunks is copied into one buffer.
-        let mut first: Option<Bytes> = None;
-        let mut rest: Vec<u8> = Vec::new();
-        let mut length = 0;
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    length += chunk.len();
-                    if length > limit {
-                        return Err(too_large);
-                    }
-                    if first.is_none() && rest.is_empty() {
-                        first = Some(chunk);
-                        continue;
-                    }
-                    if let Some(held) = first.take() {
-                        let total = response.content_length().map_or(length, |n| n as usize);
-                        rest.reserve(total);
-                        rest.extend_from_slice(&held);
-                    }
-                    rest.extend_from_slice(&chunk);
-                }
-                Ok(None) => return Ok(first.unwrap_or_else(|| Bytes::from(rest))),
-                Err(error) if error.is_timeout() => {
-                    return Err(self.timeout_error(started));
-                }
-                Err(error) => {
-                    tracing::warn!(
-                        kroki = %self.base_url,
-                        detail = %error_chain(&error),
-                        request_id = %crate::request_id::current().unwrap_or_default(),
-                        "Kroki's answer broke off"
-                    );
-                    return Err(KrokiError::BrokenResponse {
-                        detail: error_chain(&error),
-                    });
-                }
-            }
-        }
-    }
-
     /// A connection that could not be made, refused or never completed within
     /// `KROKI_CONNECT_TIMEOUT`, is "unreachable" (502): only a Kroki that accepted the request
-    /// and then took too long is a timeout (504).
-    fn transport_error(&self, error: &reqwest::Error, started: Instant) -> KrokiError {
-        // The address and the OS error go to the log only: the error's message reaches browsers.
-        tracing::warn!(
-            kroki = %self.base_url,
-            detail = %error_chain(error),
-            request_id = %crate::request_id::current().unwrap_or_default(),
-            "Kroki request failed"
-        );
-        if error.is_connect() {
-            let detail = if error.is_timeout() {
-                format!(
-                    "no connection within {:.1} s (KROKI_CONNECT_TIMEOUT)",
-                    started.elapsed().as_secs_f64()
-                )
-            } else {
-                error_chain(error)
-            };
-            KrokiError::Unreachable {
-                url: self.base_url.clone(),
+    /// and then took too long is a timeout (504). The address and the OS error go to the log
+    /// only: the error's message reaches browsers.
+    fn error(&self, failure: Failure, started: Instant) -> KrokiError {
+        let url = || self.base_url.clone();
+        let logged = |detail: &str| {
+            tracing::warn!(
+                kroki = %self.base_url,
                 detail,
+                request_id = %crate::request_id::current().unwrap_or_default(),
+                "Kroki request failed"
+            );
+        };
+        match failure {
+            Failure::TooLarge => KrokiError::ResponseTooLarge {
+                limit: self.max_response_size,
+            },
+            Failure::Timeout => {
+                logged("no whole answer in time");
+                KrokiError::Timeout {
+                    url: url(),
+                    seconds: started.elapsed().as_secs_f64(),
+                }
             }
-        } else if error.is_timeout() {
-            self.timeout_error(started)
-        } else {
-            KrokiError::BrokenResponse {
-                detail: error_chain(error),
+            Failure::Connect { detail, timed_out } => {
+                logged(&detail);
+                let detail = if timed_out {
+                    format!(
+                        "no connection within {:.1} s (KROKI_CONNECT_TIMEOUT)",
+                        started.elapsed().as_secs_f64()
+                    )
+                } else {
+                    detail
+                };
+                KrokiError::Unreachable { url: url(), detail }
+            }
+            Failure::Broken { detail } => {
+                logged(&detail);
+                KrokiError::BrokenResponse { detail }
             }
         }
     }
+}
 
-    fn timeout_error(&self, started: Instant) -> KrokiError {
-        KrokiError::Timeout {
-            url: self.base_url.clone(),
-            seconds: started.elapsed().as_secs_f64(),
-        }
+/// `/{type}/{format}`, below `KROKI_URL`'s path.
+fn render_path(request: &RenderRequest) -> String {
+    let (kind, format) = (request.kind.name, request.format.name());
+    let mut path = String::with_capacity(kind.len() + format.len() + 2);
+    for segment in [kind, format] {
+        path.push('/');
+        path.push_str(segment);
     }
+    path
 }
 
 /// Kroki's JSON render request, serialised straight from the borrowed fields (no intermediate
@@ -349,17 +236,6 @@ fn render_body(request: &RenderRequest) -> Result<Vec<u8>, KrokiError> {
         detail: format!("cannot encode the render request: {error}"),
     })?;
     Ok(body)
-}
-
-/// The most specific cause of a transport error ("Connection refused"), not reqwest's wrapper.
-fn error_chain(error: &reqwest::Error) -> String {
-    let mut source: &dyn std::error::Error = error;
-    let mut message = error.to_string();
-    while let Some(next) = source.source() {
-        message = next.to_string();
-        source = next;
-    }
-    message
 }
 
 /// Kroki's message from an error body: JSON `{"error":{"message"}}` (asked for), or the text
@@ -393,7 +269,7 @@ fn error_message(body: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{error_message, render_body, KrokiClient};
+    use super::{error_message, render_body, render_path, KrokiClient};
     use crate::config::Config;
     use crate::domain::request::{parse_format, parse_type};
     use crate::domain::{DiagramOptions, DiagramSource, RenderRequest};
@@ -415,41 +291,22 @@ mod tests {
         }
     }
 
+    /// The path below `KROKI_URL`: the canonical type's name (an alias is never sent on).
     #[test]
-    fn render_urls_keep_the_configured_base_path() {
-        let cases = [
-            ("http://kroki:8000", "http://kroki:8000/graphviz/svg"),
-            ("http://kroki:8000/", "http://kroki:8000/graphviz/svg"),
-            (
-                "https://example.test/base/",
-                "https://example.test/base/graphviz/svg",
-            ),
-            (
-                "http://[::1]:8000/a/b",
-                "http://[::1]:8000/a/b/graphviz/svg",
-            ),
-        ];
-        for (base, expected) in cases {
-            let url = client(base).render_url(&request(DiagramOptions::new()));
-            assert_eq!(url.as_str(), expected, "KROKI_URL={base}");
-        }
+    fn renders_go_to_the_canonical_type_and_format() {
+        assert_eq!(
+            render_path(&request(DiagramOptions::new())),
+            "/graphviz/svg"
+        );
     }
 
-    /// Each thread gets its own client (and so its own pool, whose connections run on that
-    /// thread's runtime), built once and kept.
+    /// `KROKI_URL`'s transport: the lean HTTP/1 client for plain `http://`, reqwest otherwise.
     #[test]
-    fn each_thread_has_its_own_client() {
-        let kroki = client("http://kroki:8000");
-        let here = kroki.http.get() as *const reqwest::Client as usize;
-        assert_eq!(here, kroki.http.get() as *const reqwest::Client as usize);
-        let there = std::thread::scope(|scope| {
-            scope
-                .spawn(|| kroki.http.get() as *const reqwest::Client as usize)
-                .join()
-                .unwrap()
-        });
-        assert_ne!(here, there);
-        assert_ne!(here, &kroki.http.shared as *const reqwest::Client as usize);
+    fn plain_http_kroki_urls_get_the_lean_client() {
+        use crate::kroki::transport::Transport;
+        let lean = |url: &str| matches!(*client(url).transport, Transport::Http1(_));
+        assert!(lean("http://kroki:8000"));
+        assert!(!lean("https://kroki.example.test"));
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! Everything that talks to the Kroki server: one pooled HTTP client, and the mapping of Kroki's
-//! answers to this app's errors.
+//! Everything that talks to the Kroki server: the client, the transports under it (a pool per
+//! worker thread), and the mapping of Kroki's answers to this app's errors.
 
 mod client;
 mod error;
+mod transport;
 pub mod versions;
 
 pub use client::{KrokiClient, KrokiInfo, Rendered};

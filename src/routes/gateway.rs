@@ -83,14 +83,18 @@ pub async fn get_diagram(
     path: web::Path<(String, String, String)>,
     state: web::Data<AppState>,
 ) -> GatewayResult {
-    // A URL rendered before: its content address is known, so no decoding is needed.
-    let url = UrlDigest::of(
-        request.path(),
-        request.query_string(),
-        request.headers(),
-        HEADER_PREFIX,
-    );
-    if let Some(key) = state.renderer.urls().get(&url) {
+    // A URL rendered before: its content address is known, so no decoding is needed. With the
+    // cache off nothing is remembered, and the URL is not hashed.
+    let urls = state.renderer.urls();
+    let url = urls.is_enabled().then(|| {
+        UrlDigest::of(
+            request.path(),
+            request.query_string(),
+            request.headers(),
+            HEADER_PREFIX,
+        )
+    });
+    if let Some(key) = url.as_ref().and_then(|url| urls.get(url)) {
         if let Some(diagram) = state.renderer.cached(key).await {
             // A cached diagram is a current representation: a tag or `*` gets 304. Without
             // `If-None-Match` (most hits) no ETag is compared, so none is made here.
@@ -130,8 +134,8 @@ pub async fn get_diagram(
     };
     let key = state.renderer.key(&render_request).await;
     let response = render_keyed(&request, &state, &render_request, key).await?;
-    if response.status().is_success() {
-        state.renderer.urls().remember(url, key);
+    if let Some(url) = url.filter(|_| response.status().is_success()) {
+        urls.remember(url, key);
     }
     Ok(response)
 }
