@@ -4,7 +4,10 @@
 //! gives every worker its own single-threaded runtime, so with one shared pool a worker that took
 //! another's connection sent its request through that worker's thread.
 
-use super::{error_chain, Answer, BodyBuffer, Failure, Outgoing, Settings};
+use super::{
+    error_chain, Answer, BodyBuffer, Failure, Outgoing, Settings, IDLE_TIMEOUT, MAX_IDLE,
+    TCP_KEEPALIVE, USER_AGENT,
+};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::redirect;
 use std::time::Duration;
@@ -99,11 +102,11 @@ fn failure(error: &reqwest::Error) -> Failure {
 
 fn build(connect_timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
-        .user_agent(super::http1::USER_AGENT)
+        .user_agent(USER_AGENT)
         .connect_timeout(connect_timeout)
-        .pool_idle_timeout(super::http1::IDLE_TIMEOUT)
-        .pool_max_idle_per_host(super::http1::MAX_IDLE)
-        .tcp_keepalive(super::http1::TCP_KEEPALIVE)
+        .pool_idle_timeout(IDLE_TIMEOUT)
+        .pool_max_idle_per_host(MAX_IDLE)
+        .tcp_keepalive(TCP_KEEPALIVE)
         .tcp_nodelay(true)
         // The app talks to the configured Kroki only: never follow a redirect elsewhere.
         .redirect(redirect::Policy::none())

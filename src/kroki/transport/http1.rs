@@ -7,7 +7,10 @@
 //! are taken most recently used first (warm), and a connection that Kroki closed while it sat
 //! idle costs a second try on a new one, never an error.
 
-use super::{error_chain, Answer, BodyBuffer, Failure, Outgoing, Settings};
+use super::{
+    error_chain, Answer, BodyBuffer, Failure, Outgoing, Settings, IDLE_TIMEOUT, MAX_IDLE,
+    TCP_KEEPALIVE, USER_AGENT,
+};
 use actix_web::web::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{handshake, SendRequest};
@@ -20,13 +23,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 use thread_local::ThreadLocal;
 use tokio::net::TcpStream;
-
-pub const USER_AGENT: &str = concat!("kroki-web/", env!("CARGO_PKG_VERSION"));
-/// A connection idle longer than this is closed rather than used.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// Idle connections kept per thread.
-pub const MAX_IDLE: usize = 256;
-pub const TCP_KEEPALIVE: Duration = Duration::from_secs(60);
 
 type Sender = SendRequest<Full<Bytes>>;
 

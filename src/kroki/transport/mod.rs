@@ -14,6 +14,14 @@ pub mod http1;
 use actix_web::web::Bytes;
 use std::time::Duration;
 
+/// The connection settings both transports use.
+pub const USER_AGENT: &str = concat!("kroki-web/", env!("CARGO_PKG_VERSION"));
+/// A connection idle longer than this is closed rather than used.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Idle connections kept per thread.
+pub const MAX_IDLE: usize = 256;
+pub const TCP_KEEPALIVE: Duration = Duration::from_secs(60);
+
 /// One request to Kroki.
 pub struct Outgoing<'a> {
     /// `POST` with this JSON body, or `GET` without one.
