@@ -281,9 +281,16 @@ async fn the_api_page_with_its_examples_has_no_serious_violations() {
 }
 
 /// The script chunks (`/static/editor-*.js`) the page has fetched so far.
-async fn chunks_loaded(page: &Page) -> Vec<String> {
+const CHUNKS: &str = "performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => /^\\/static\\/editor-.*\\.js$/.test(p))";
+
+/// The chunks once there are more than `count`: Chromium adds a module's resource timing entry
+/// when its load is reported finished, which can come after the module has run.
+async fn chunks_beyond(page: &Page, count: usize) -> Vec<String> {
     let value = page
-        .js("return performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => /^\\/static\\/editor-.*\\.js$/.test(p))")
+        .wait_js(
+            &format!("more than {count} script chunks"),
+            &format!("const chunks = {CHUNKS}; return chunks.length > {count} ? chunks : null"),
+        )
         .await;
     serde_json::from_value(value).unwrap_or_default()
 }
@@ -294,12 +301,12 @@ async fn grammars_load_only_when_a_type_needs_them() {
         "grammars_load_only_when_a_type_needs_them",
         |page| async move {
             page.open_editor("/?type=ditaa&example=1").await;
-            let before = chunks_loaded(&page).await;
+            let before = chunks_beyond(&page, 0).await;
             // Only what the page itself needs (CodeMirror's shared chunk), no grammar.
             assert_eq!(before.len(), 1, "{before:?}");
             choose_type(&page, "mermaid").await;
             wait_grammar(&page, "mermaid").await;
-            let after = chunks_loaded(&page).await;
+            let after = chunks_beyond(&page, before.len()).await;
             assert!(after.len() > before.len(), "{after:?}");
             // Served immutable: the chunk's name carries esbuild's content hash.
             let cache = page
