@@ -23,10 +23,10 @@ use crate::error::{AppError, GatewayError};
 use crate::startup::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -83,41 +83,18 @@ pub async fn get_diagram(
     path: web::Path<(String, String, String)>,
     state: web::Data<AppState>,
 ) -> GatewayResult {
-    // A URL rendered before: its content address is known, so no decoding is needed. With the
-    // cache off nothing is remembered, and the URL is not hashed.
+    // A URL rendered before: its content address is known, so no decoding is needed. Most such
+    // GETs are answered ahead of the router (`cached_ahead_of_router`), which hands its digest
+    // on when it missed; the others are looked up here.
+    let looked_up = request.extensions_mut().remove::<MissedAhead>();
+    let url = match looked_up {
+        Some(MissedAhead(url)) => Some(url),
+        None => match cached_answer(&request, &state).await {
+            (_, Some(response)) => return Ok(response),
+            (url, None) => url,
+        },
+    };
     let urls = state.renderer.urls();
-    let url = urls.is_enabled().then(|| {
-        UrlDigest::of(
-            request.path(),
-            request.query_string(),
-            request.headers(),
-            HEADER_PREFIX,
-        )
-    });
-    if let Some(key) = url.as_ref().and_then(|url| urls.get(url)) {
-        if let Some(diagram) = state.renderer.cached(key).await {
-            // A cached diagram is a current representation: a tag or `*` gets 304. Without
-            // `If-None-Match` (most hits) no ETag is compared, so none is made here.
-            if request.headers().contains_key(header::IF_NONE_MATCH) {
-                let coding = answer_coding(request.headers(), diagram.content_type);
-                let etag = coded_etag(&diagram.etag, coding);
-                if if_none_match(request.headers(), &etag) != Precondition::None {
-                    return Ok(diagram_not_modified(
-                        &diagram.etag,
-                        coding,
-                        is_compressible(diagram.content_type),
-                        &immutable_cache_control(state.config.http_cache_max_age),
-                    ));
-                }
-            }
-            return Ok(diagram_response_with(
-                request.headers(),
-                &diagram,
-                Disposition::None,
-                immutable_cache_control_value(state.config.http_cache_max_age),
-            ));
-        }
-    }
     let (type_name, path_format, path_encoded) = path.into_inner();
     let fail = |error: AppError| GatewayError::new(error, &request);
     let kind = parse_type(&type_name).map_err(|_| fail(AppError::NotFound))?;
@@ -138,6 +115,103 @@ pub async fn get_diagram(
         urls.remember(url, key);
     }
     Ok(response)
+}
+
+/// A GET of a URL rendered before, answered from the cache: its content address is known by the
+/// URL's digest, so nothing is decoded. Gives the digest too (`None` with the cache off, when
+/// URLs are neither remembered nor hashed), for the render that follows a miss.
+async fn cached_answer(
+    request: &HttpRequest,
+    state: &AppState,
+) -> (Option<UrlDigest>, Option<HttpResponse>) {
+    let urls = state.renderer.urls();
+    if !urls.is_enabled() {
+        return (None, None);
+    }
+    let url = UrlDigest::of(
+        request.path(),
+        request.query_string(),
+        request.headers(),
+        HEADER_PREFIX,
+    );
+    let Some(key) = urls.get(&url) else {
+        return (Some(url), None);
+    };
+    let Some(diagram) = state.renderer.cached(key).await else {
+        return (Some(url), None);
+    };
+    // A cached diagram is a current representation: a tag or `*` gets 304. Without
+    // `If-None-Match` (most hits) no ETag is compared, so none is made here.
+    if request.headers().contains_key(header::IF_NONE_MATCH) {
+        let coding = answer_coding(request.headers(), diagram.content_type);
+        let etag = coded_etag(&diagram.etag, coding);
+        if if_none_match(request.headers(), &etag) != Precondition::None {
+            let response = diagram_not_modified(
+                &diagram.etag,
+                coding,
+                is_compressible(diagram.content_type),
+                &immutable_cache_control(state.config.http_cache_max_age),
+            );
+            return (Some(url), Some(response));
+        }
+    }
+    let response = diagram_response_with(
+        request.headers(),
+        &diagram,
+        Disposition::None,
+        immutable_cache_control_value(state.config.http_cache_max_age),
+    );
+    (Some(url), Some(response))
+}
+
+/// Cached diagram GETs answered before actix-web's router: on a hit, matching
+/// `/{type}/{format}/{encoded}` with its three captures over a long encoded path was the largest
+/// part of the app's own work (docs/benchmarks.md). Only a path the route would surely take is
+/// answered here (three non-empty segments, the first a diagram type as written); any other
+/// request, and every miss, goes through the router to `get_diagram` as before. The answer is
+/// the one `get_diagram` gives, with the gateway scope's CORS header; the metrics label is still
+/// the route's pattern, which the logging middleware asks of the routes by path.
+pub async fn cached_ahead_of_router(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if matches!(*request.method(), Method::GET | Method::HEAD) && is_diagram_path(request.path()) {
+        if let Some(state) = request.app_data::<web::Data<AppState>>() {
+            match cached_answer(request.request(), state).await {
+                (_, Some(mut response)) => {
+                    if gets_any_origin(&request) {
+                        allow_any_origin(response.headers_mut());
+                    }
+                    return Ok(request.into_response(response).map_into_right_body());
+                }
+                (Some(url), None) => {
+                    request.extensions_mut().insert(MissedAhead(url));
+                }
+                (None, None) => {}
+            }
+        }
+    }
+    next.call(request)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+/// The digest of a URL that `cached_ahead_of_router` did not find, for `get_diagram` to remember
+/// after its render without hashing the URL or asking the index again.
+struct MissedAhead(UrlDigest);
+
+/// `/{type}/{format}/{encoded}` with a diagram type as written (no percent-encoding) first.
+fn is_diagram_path(path: &str) -> bool {
+    let mut segments = path.strip_prefix('/').unwrap_or_default().split('/');
+    let (Some(kind), Some(format), Some(encoded), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return false;
+    };
+    !format.is_empty() && !encoded.is_empty() && parse_type(kind).is_ok()
 }
 
 /// Decodes a GET source as Kroki does, trimming it unless the type is whitespace-sensitive.
@@ -502,9 +576,7 @@ async fn cors(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    // The home page shares `/` with Kroki's `POST /`; pages get no CORS.
-    let is_page = matches!(*request.method(), Method::GET | Method::HEAD) && request.path() == "/";
-    let has_origin = request.headers().contains_key(header::ORIGIN) && !is_page;
+    let has_origin = gets_any_origin(&request);
     if request.method() == Method::OPTIONS
         && request
             .headers()
@@ -534,12 +606,23 @@ async fn cors(
     }
     let mut response = next.call(request).await?;
     if has_origin {
-        response.headers_mut().insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        );
+        allow_any_origin(response.headers_mut());
     }
     Ok(response.map_into_left_body())
+}
+
+/// Whether the answer gets `Access-Control-Allow-Origin: *`: a request with an `Origin`, except
+/// for the home page, which shares `/` with Kroki's `POST /` (pages get no CORS).
+fn gets_any_origin(request: &ServiceRequest) -> bool {
+    let is_page = matches!(*request.method(), Method::GET | Method::HEAD) && request.path() == "/";
+    request.headers().contains_key(header::ORIGIN) && !is_page
+}
+
+fn allow_any_origin(headers: &mut HeaderMap) {
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
 }
 
 #[cfg(test)]
@@ -687,5 +770,27 @@ mod tests {
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
         assert_eq!(fields, expected);
+    }
+
+    /// Only a path the diagram route surely takes is answered ahead of the router.
+    #[test]
+    fn answers_ahead_of_the_router_only_the_diagram_routes_paths() {
+        use super::is_diagram_path;
+        for path in ["/graphviz/svg/eNo", "/dot/png/x", "/plantuml/svg/SoWk"] {
+            assert!(is_diagram_path(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/graphviz/svg",
+            "/graphviz/svg/",
+            "/graphviz//eNo",
+            "/graphviz/svg/eNo/more",
+            "/graph%76iz/svg/eNo",
+            "/nosuchtype/svg/eNo",
+            "/api/examples/x",
+            "/static/editor.js/x",
+        ] {
+            assert!(!is_diagram_path(path), "{path}");
+        }
     }
 }

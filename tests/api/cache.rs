@@ -278,3 +278,43 @@ async fn text_diagrams_are_compressed_and_images_are_not() {
         .unwrap();
     assert_eq!(header(&json, "content-encoding"), "gzip");
 }
+
+/// A repeated GET is answered ahead of the router (`cached_ahead_of_router`); the same diagram
+/// by a path only the router takes (the type percent-encoded) gets its answer from the route.
+/// Both answers are the same, CORS header included, and Kroki renders once.
+#[tokio::test]
+async fn a_hit_answered_ahead_of_the_router_is_the_routes_own_answer() {
+    let app = spawn_app().await;
+    let encoded = encode("digraph { ahead -> router }");
+    let hit = |path: String| {
+        let request = app
+            .client
+            .get(app.url(&path))
+            .header("Origin", "https://docs.example.test")
+            .header("Accept-Encoding", "gzip, deflate, br, zstd");
+        async move { request.send().await.unwrap() }
+    };
+    let first = hit(format!("/graphviz/svg/{encoded}")).await;
+    assert_eq!(header(&first, "x-cache"), "MISS");
+    let ahead = hit(format!("/graphviz/svg/{encoded}")).await;
+    let routed = hit(format!("/graph%76iz/svg/{encoded}")).await;
+    let headers = |response: &reqwest::Response| {
+        let mut pairs: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .filter(|(name, _)| !matches!(name.as_str(), "date" | "x-request-id"))
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    assert_eq!(
+        (ahead.status().as_u16(), routed.status().as_u16()),
+        (200, 200)
+    );
+    assert_eq!(header(&ahead, "x-cache"), "HIT");
+    assert_eq!(header(&ahead, "access-control-allow-origin"), "*");
+    assert_eq!(headers(&ahead), headers(&routed));
+    assert_eq!(ahead.bytes().await.unwrap(), routed.bytes().await.unwrap());
+    assert_eq!(app.renders().len(), 1, "Kroki rendered once");
+}
