@@ -29,7 +29,6 @@ pub struct KrokiClient {
     /// `KROKI_URL` without its trailing slash, for messages.
     base_url: String,
     timeout: Duration,
-    max_response_size: usize,
     /// Updated by every `/health` answer read through [`KrokiClient::info`].
     versions: KrokiVersions,
 }
@@ -62,7 +61,6 @@ impl KrokiClient {
             })?),
             base_url: config.kroki_url.as_str().trim_end_matches('/').to_owned(),
             timeout: config.kroki_timeout,
-            max_response_size: config.max_response_size,
             versions: KrokiVersions::new(config.kroki_version.clone()),
         })
     }
@@ -178,9 +176,7 @@ impl KrokiClient {
             );
         };
         match failure {
-            Failure::TooLarge => KrokiError::ResponseTooLarge {
-                limit: self.max_response_size,
-            },
+            Failure::TooLarge { limit } => KrokiError::ResponseTooLarge { limit },
             Failure::Timeout => {
                 logged("no whole answer in time");
                 KrokiError::Timeout {

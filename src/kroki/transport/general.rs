@@ -42,8 +42,13 @@ impl Client {
             .get_or(|| build(self.connect_timeout).unwrap_or_else(|_| self.shared.clone()))
     }
 
+    /// `path` below `KROKI_URL`, whatever its trailing slash.
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
     pub async fn exchange(&self, outgoing: Outgoing<'_>) -> Result<Answer, Failure> {
-        let url = format!("{}{}", self.base, outgoing.path);
+        let url = self.url(outgoing.path);
         let http = self.get();
         let mut request = match outgoing.json_body {
             Some(body) => http
@@ -117,6 +122,32 @@ fn build(connect_timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
 mod tests {
     use super::{Client, Settings};
     use std::time::Duration;
+
+    /// `KROKI_URL`'s path is kept, with or without its trailing slash.
+    #[test]
+    fn urls_keep_the_configured_base_path() {
+        let cases = [
+            ("http://kroki:8000", "http://kroki:8000/graphviz/svg"),
+            ("http://kroki:8000/", "http://kroki:8000/graphviz/svg"),
+            (
+                "https://example.test/base/",
+                "https://example.test/base/graphviz/svg",
+            ),
+            (
+                "http://[::1]:8000/a/b",
+                "http://[::1]:8000/a/b/graphviz/svg",
+            ),
+        ];
+        for (base, expected) in cases {
+            let kroki = Client::new(Settings {
+                base: base.parse().unwrap(),
+                connect_timeout: Duration::from_secs(1),
+                max_response_size: 1024,
+            })
+            .unwrap();
+            assert_eq!(kroki.url("/graphviz/svg"), expected, "KROKI_URL={base}");
+        }
+    }
 
     /// Each thread gets its own client (and so its own pool, whose connections run on that
     /// thread's runtime), built once and kept.

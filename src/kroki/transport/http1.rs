@@ -96,7 +96,7 @@ impl Client {
 
     pub async fn exchange(&self, outgoing: Outgoing<'_>) -> Result<Answer, Failure> {
         let body = outgoing.json_body.map(Bytes::from);
-        let path = format!("{}{}", self.base_path, outgoing.path);
+        let path = self.target(outgoing.path);
         let request_id = outgoing.request_id.as_deref();
         let exchange = async {
             let mut retried = false;
@@ -122,6 +122,11 @@ impl Client {
         tokio::time::timeout(outgoing.timeout, exchange)
             .await
             .unwrap_or(Err(Failure::Timeout))
+    }
+
+    /// The request target: `path` below `KROKI_URL`'s path, whatever its trailing slash.
+    fn target(&self, path: &str) -> String {
+        format!("{}{}", self.base_path, path)
     }
 
     fn request(

@@ -50,8 +50,8 @@ pub enum Failure {
     Timeout,
     /// The connection broke, or what came back is not an HTTP answer.
     Broken { detail: String },
-    /// The answer is larger than `MAX_RESPONSE_SIZE`.
-    TooLarge,
+    /// The answer is larger than `MAX_RESPONSE_SIZE`, this limit.
+    TooLarge { limit: usize },
 }
 
 /// The transport chosen at start-up for `KROKI_URL`.
@@ -108,7 +108,7 @@ impl BodyBuffer {
     /// Refuses at once an answer whose `Content-Length` is over the limit.
     fn new(limit: usize, announced: Option<u64>) -> Result<BodyBuffer, Failure> {
         if announced.is_some_and(|length| length > limit as u64) {
-            return Err(Failure::TooLarge);
+            return Err(Failure::TooLarge { limit });
         }
         Ok(BodyBuffer {
             first: None,
@@ -122,7 +122,7 @@ impl BodyBuffer {
     fn push(&mut self, chunk: Bytes) -> Result<(), Failure> {
         self.length += chunk.len();
         if self.length > self.limit {
-            return Err(Failure::TooLarge);
+            return Err(Failure::TooLarge { limit: self.limit });
         }
         if self.first.is_none() && self.rest.is_empty() {
             self.first = Some(chunk);
@@ -178,12 +178,13 @@ mod tests {
 
     #[test]
     fn a_body_over_the_limit_is_refused_announced_or_not() {
-        assert_eq!(BodyBuffer::new(10, Some(11)).err(), Some(Failure::TooLarge));
+        let too_large = Failure::TooLarge { limit: 10 };
+        assert_eq!(BodyBuffer::new(10, Some(11)).err(), Some(too_large));
         let mut buffer = BodyBuffer::new(10, None).unwrap();
         buffer.push(Bytes::from_static(b"123456")).unwrap();
         assert_eq!(
             buffer.push(Bytes::from_static(b"78901")),
-            Err(Failure::TooLarge)
+            Err(Failure::TooLarge { limit: 10 })
         );
     }
 }

@@ -242,7 +242,7 @@ async fn answers_over_the_limit_are_refused_announced_or_chunked() {
     let kroki = client(&format!("http://{}", server.address), 10);
     for _ in 0..2 {
         let failure = kroki.exchange(render(SOON)).await.unwrap_err();
-        assert_eq!(failure, Failure::TooLarge);
+        assert_eq!(failure, Failure::TooLarge { limit: 10 });
     }
     assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
 }
@@ -270,6 +270,19 @@ fn takes_plain_http_urls_and_leaves_the_rest_to_reqwest() {
         max_response_size: 1,
     };
     let lean = |base: &str| Client::for_url(&settings(base), || false);
+    // `KROKI_URL`'s path is kept, with or without its trailing slash.
+    for (base, target) in [
+        ("http://kroki:8000", "/graphviz/svg"),
+        ("http://kroki:8000/", "/graphviz/svg"),
+        ("http://[::1]:8000/a/b", "/a/b/graphviz/svg"),
+        ("http://[::1]:8000/a/b/", "/a/b/graphviz/svg"),
+    ] {
+        assert_eq!(
+            lean(base).unwrap().target("/graphviz/svg"),
+            target,
+            "{base}"
+        );
+    }
     let kroki = lean("http://[::1]:8000/a/b/").unwrap();
     assert_eq!(
         (kroki.host.to_str().unwrap(), kroki.base_path.as_str()),
