@@ -109,8 +109,8 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(routes::configure)
-                // Cached diagram GETs answered before the router (see the function).
-                .wrap(from_fn(routes::gateway::cached_ahead_of_router))
+                // Diagram GETs answered before the router (see the function).
+                .wrap(from_fn(routes::gateway::diagram_gets_ahead_of_router))
                 .wrap(from_fn(routes::middleware::catch_panic))
                 // Our own compression (not actix-web's `Compress`): it negotiates as the diagram
                 // responses do, and leaves their stored, already encoded variants alone.

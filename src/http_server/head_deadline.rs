@@ -392,15 +392,19 @@ fn status_of(head: &[u8]) -> Option<u16> {
 }
 
 /// Whether a header line `name: value` (lowercase name, any value if `value` is `None`) is in
-/// `head`.
+/// `head`. On bytes, without making text of each line: this runs on every response written.
 fn has_header(head: &[u8], name: &str, value: Option<&str>) -> bool {
     head.split(|byte| *byte == b'\n').skip(1).any(|line| {
-        let line = String::from_utf8_lossy(line);
-        let Some((found, found_value)) = line.trim_end().split_once(':') else {
+        let Some(colon) = memchr::memchr(b':', line) else {
             return false;
         };
-        found.trim().eq_ignore_ascii_case(name)
-            && value.is_none_or(|value| found_value.trim().eq_ignore_ascii_case(value))
+        let (found, found_value) = (&line[..colon], &line[colon + 1..]);
+        found.trim_ascii().eq_ignore_ascii_case(name.as_bytes())
+            && value.is_none_or(|value| {
+                found_value
+                    .trim_ascii()
+                    .eq_ignore_ascii_case(value.as_bytes())
+            })
     })
 }
 

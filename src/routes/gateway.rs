@@ -31,7 +31,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::middleware::{get_or_head, wrong_method};
+use super::middleware::{get_or_head, wrong_method, RouteLabel};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -43,7 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(wrong_method("GET, HEAD, POST")),
             )
             .service(
-                web::resource("/{type}/{format}/{encoded}")
+                web::resource(DIAGRAM_ROUTE)
                     .route(get_or_head().to(get_diagram))
                     .default_service(wrong_method("GET, HEAD")),
             )
@@ -83,25 +83,35 @@ pub async fn get_diagram(
     path: web::Path<(String, String, String)>,
     state: web::Data<AppState>,
 ) -> GatewayResult {
-    // A URL rendered before: its content address is known, so no decoding is needed. Most such
-    // GETs are answered ahead of the router (`cached_ahead_of_router`), which hands its digest
-    // on when it missed; the others are looked up here.
-    let looked_up = request.extensions_mut().remove::<MissedAhead>();
-    let url = match looked_up {
-        Some(MissedAhead(url)) => Some(url),
-        None => match cached_answer(&request, &state).await {
-            (_, Some(response)) => return Ok(response),
-            (url, None) => url,
-        },
+    let (type_name, format, encoded) = path.into_inner();
+    answer_get(&request, &state, &type_name, &format, &encoded).await
+}
+
+/// The pattern of the diagram GET route, and the metrics label of the GETs answered ahead of it.
+pub const DIAGRAM_ROUTE: &str = "/{type}/{format}/{encoded}";
+
+/// Kroki's GET, from the path's three segments (percent-decoded) and the query: from the cache
+/// by the URL's digest when this URL was rendered before (no decoding), else decoded, checked
+/// and rendered; the URL is then remembered for the next time.
+async fn answer_get(
+    request: &HttpRequest,
+    state: &AppState,
+    type_name: &str,
+    path_format: &str,
+    path_encoded: &str,
+) -> GatewayResult {
+    let url = match cached_answer(request, state).await {
+        (_, Some(response)) => return Ok(response),
+        (url, None) => url,
     };
-    let urls = state.renderer.urls();
-    let (type_name, path_format, path_encoded) = path.into_inner();
-    let fail = |error: AppError| GatewayError::new(error, &request);
-    let kind = parse_type(&type_name).map_err(|_| fail(AppError::NotFound))?;
-    let format_name = query_param(&request, "output_format").unwrap_or(path_format);
-    let encoded = query_param(&request, "source_encoded").unwrap_or(path_encoded);
-    let format = parse_format(kind, &format_name).map_err(|e| fail(e.into()))?;
-    let source = decode_source(kind, &encoded, state.config.max_source_size).map_err(fail)?;
+    let fail = |error: AppError| GatewayError::new(error, request);
+    let kind = parse_type(type_name).map_err(|_| fail(AppError::NotFound))?;
+    let format_name = query_param(request, "output_format");
+    let format_name = format_name.as_deref().unwrap_or(path_format);
+    let encoded = query_param(request, "source_encoded");
+    let encoded = encoded.as_deref().unwrap_or(path_encoded);
+    let format = parse_format(kind, format_name).map_err(|e| fail(e.into()))?;
+    let source = decode_source(kind, encoded, state.config.max_source_size).map_err(fail)?;
     let options = kroki_options(request.query_string(), request.headers(), None).map_err(fail)?;
     let render_request = RenderRequest {
         kind,
@@ -110,9 +120,9 @@ pub async fn get_diagram(
         options,
     };
     let key = state.renderer.key(&render_request).await;
-    let response = render_keyed(&request, &state, &render_request, key).await?;
+    let response = render_keyed(request, state, &render_request, key).await?;
     if let Some(url) = url.filter(|_| response.status().is_success()) {
-        urls.remember(url, key);
+        state.renderer.urls().remember(url, key);
     }
     Ok(response)
 }
@@ -164,54 +174,58 @@ async fn cached_answer(
     (Some(url), Some(response))
 }
 
-/// Cached diagram GETs answered before actix-web's router: on a hit, matching
-/// `/{type}/{format}/{encoded}` with its three captures over a long encoded path was the largest
-/// part of the app's own work (docs/benchmarks.md). Only a path the route would surely take is
-/// answered here (three non-empty segments, the first a diagram type as written); any other
-/// request, and every miss, goes through the router to `get_diagram` as before. The answer is
-/// the one `get_diagram` gives, with the gateway scope's CORS header; the metrics label is still
-/// the route's pattern, which the logging middleware asks of the routes by path.
-pub async fn cached_ahead_of_router(
+/// Diagram GETs answered before actix-web's router, hits and misses: matching
+/// `/{type}/{format}/{encoded}` with its three captures over a long encoded path, once to route
+/// and once more for the metrics label, was the largest part of the app's own work on a hit
+/// (docs/benchmarks.md). Only a path the route would surely take, with the segments the route
+/// would extract, is answered here (`plain_diagram_path`); any other request goes through the
+/// router to `get_diagram`. The answer is `get_diagram`'s, with the gateway scope's CORS
+/// header, and the request carries the route's pattern for its metrics label (`RouteLabel`).
+pub async fn diagram_gets_ahead_of_router(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if matches!(*request.method(), Method::GET | Method::HEAD) && is_diagram_path(request.path()) {
-        if let Some(state) = request.app_data::<web::Data<AppState>>() {
-            match cached_answer(request.request(), state).await {
-                (_, Some(mut response)) => {
-                    if gets_any_origin(&request) {
-                        allow_any_origin(response.headers_mut());
-                    }
-                    return Ok(request.into_response(response).map_into_right_body());
-                }
-                (Some(url), None) => {
-                    request.extensions_mut().insert(MissedAhead(url));
-                }
-                (None, None) => {}
-            }
-        }
-    }
-    next.call(request)
+    let taken = matches!(*request.method(), Method::GET | Method::HEAD)
+        && plain_diagram_path(request.path()).is_some();
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let Some(state) = state.filter(|_| taken) else {
+        return next
+            .call(request)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    };
+    let any_origin = gets_any_origin(&request);
+    request.extensions_mut().insert(RouteLabel(DIAGRAM_ROUTE));
+    let (request, _payload) = request.into_parts();
+    let segments = plain_diagram_path(request.path()).unwrap_or_default();
+    let [type_name, format, encoded] = segments;
+    let mut response = answer_get(&request, &state, type_name, format, encoded)
         .await
-        .map(ServiceResponse::map_into_left_body)
+        .unwrap_or_else(HttpResponse::from_error);
+    if any_origin {
+        allow_any_origin(response.headers_mut());
+    }
+    Ok(ServiceResponse::new(request, response).map_into_right_body())
 }
 
-/// The digest of a URL that `cached_ahead_of_router` did not find, for `get_diagram` to remember
-/// after its render without hashing the URL or asking the index again.
-struct MissedAhead(UrlDigest);
-
-/// `/{type}/{format}/{encoded}` with a diagram type as written (no percent-encoding) first.
-fn is_diagram_path(path: &str) -> bool {
-    let mut segments = path.strip_prefix('/').unwrap_or_default().split('/');
+/// The three segments of `/{type}/{format}/{encoded}` as the route would extract them, if the
+/// route surely takes `path`: three non-empty segments, the first a diagram type, and nothing
+/// percent-encoded (which the route's extractor would decode).
+fn plain_diagram_path(path: &str) -> Option<[&str; 3]> {
+    if path.contains('%') {
+        return None;
+    }
+    let mut segments = path.strip_prefix('/')?.split('/');
     let (Some(kind), Some(format), Some(encoded), None) = (
         segments.next(),
         segments.next(),
         segments.next(),
         segments.next(),
     ) else {
-        return false;
+        return None;
     };
-    !format.is_empty() && !encoded.is_empty() && parse_type(kind).is_ok()
+    (!format.is_empty() && !encoded.is_empty() && parse_type(kind).is_ok())
+        .then_some([kind, format, encoded])
 }
 
 /// Decodes a GET source as Kroki does, trimming it unless the type is whitespace-sensitive.
@@ -775,9 +789,12 @@ mod tests {
     /// Only a path the diagram route surely takes is answered ahead of the router.
     #[test]
     fn answers_ahead_of_the_router_only_the_diagram_routes_paths() {
-        use super::is_diagram_path;
-        for path in ["/graphviz/svg/eNo", "/dot/png/x", "/plantuml/svg/SoWk"] {
-            assert!(is_diagram_path(path), "{path}");
+        assert_eq!(
+            plain_diagram_path("/graphviz/svg/eNo="),
+            Some(["graphviz", "svg", "eNo="])
+        );
+        for path in ["/dot/png/x", "/plantuml/svg/SoWk", "/graphviz/SVG/a+b"] {
+            assert!(plain_diagram_path(path).is_some(), "{path}");
         }
         for path in [
             "/",
@@ -786,11 +803,12 @@ mod tests {
             "/graphviz//eNo",
             "/graphviz/svg/eNo/more",
             "/graph%76iz/svg/eNo",
+            "/graphviz/svg/eNo%3D",
             "/nosuchtype/svg/eNo",
             "/api/examples/x",
             "/static/editor.js/x",
         ] {
-            assert!(!is_diagram_path(path), "{path}");
+            assert!(plain_diagram_path(path).is_none(), "{path}");
         }
     }
 }

@@ -13,8 +13,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{guard, web, HttpRequest, HttpResponse, ResponseError, Route};
+use actix_web::{guard, web, HttpMessage, HttpRequest, HttpResponse, ResponseError, Route};
 use futures_util::FutureExt as _;
+use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
@@ -256,6 +257,20 @@ pub async fn rate_limit(
         .map(ServiceResponse::map_into_left_body)
 }
 
+/// The route pattern of a request answered before the router, which knows it: its metrics
+/// label, without matching the path against every route again.
+pub struct RouteLabel(pub &'static str);
+
+/// The metrics label of a request: its route's pattern, `(unmatched)` if no route took it.
+fn route_label(request: &HttpRequest) -> Cow<'static, str> {
+    if let Some(RouteLabel(pattern)) = request.extensions().get::<RouteLabel>() {
+        return Cow::Borrowed(pattern);
+    }
+    request
+        .match_pattern()
+        .map_or(Cow::Borrowed("(unmatched)"), Cow::Owned)
+}
+
 /// Gives the request its id, then logs one line (method, route pattern — never the raw path,
 /// which holds the diagram —, status, duration, id) and counts it in the metrics.
 pub async fn request_context(
@@ -270,15 +285,9 @@ pub async fn request_context(
     let result = request_id::scope(id.clone(), next.call(request)).await;
     // An `Err` here is a response actix renders itself (a caught panic): logged all the same.
     let (route, status) = match &result {
-        Ok(response) => (
-            response
-                .request()
-                .match_pattern()
-                .unwrap_or_else(|| "(unmatched)".to_owned()),
-            response.status().as_u16(),
-        ),
+        Ok(response) => (route_label(response.request()), response.status().as_u16()),
         Err(error) => (
-            "(failed)".to_owned(),
+            Cow::Borrowed("(failed)"),
             error.as_response_error().status_code().as_u16(),
         ),
     };

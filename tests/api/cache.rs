@@ -279,7 +279,7 @@ async fn text_diagrams_are_compressed_and_images_are_not() {
     assert_eq!(header(&json, "content-encoding"), "gzip");
 }
 
-/// A repeated GET is answered ahead of the router (`cached_ahead_of_router`); the same diagram
+/// A repeated GET is answered ahead of the router (`diagram_gets_ahead_of_router`); the same diagram
 /// by a path only the router takes (the type percent-encoded) gets its answer from the route.
 /// Both answers are the same, CORS header included, and Kroki renders once.
 #[tokio::test]
@@ -317,4 +317,56 @@ async fn a_hit_answered_ahead_of_the_router_is_the_routes_own_answer() {
     assert_eq!(headers(&ahead), headers(&routed));
     assert_eq!(ahead.bytes().await.unwrap(), routed.bytes().await.unwrap());
     assert_eq!(app.renders().len(), 1, "Kroki rendered once");
+}
+
+/// Misses and errors are answered ahead of the router too: with the cache off, a diagram by a
+/// path the router alone takes (the type percent-encoded) gets the same answer, and so do a
+/// source that cannot be decoded, an unknown format, and a HEAD; both are counted under
+/// the route's pattern.
+#[tokio::test]
+async fn misses_and_errors_answered_ahead_of_the_router_are_the_routes_own_answers() {
+    let app = spawn_app_with(&[("CACHE_MAX_SIZE", "0")]).await;
+    let encoded = encode("digraph { missed -> ahead }");
+    let send = |method: reqwest::Method, path: String| {
+        let request = app
+            .client
+            .request(method, app.url(&path))
+            .header("Origin", "https://docs.example.test")
+            .header("Accept-Encoding", "gzip, deflate, br, zstd");
+        async move { request.send().await.unwrap() }
+    };
+    let answer = |response: reqwest::Response| async move {
+        let status = response.status().as_u16();
+        let mut headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .filter(|(name, _)| !matches!(name.as_str(), "date" | "x-request-id"))
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+            .collect();
+        headers.sort();
+        (status, headers, response.bytes().await.unwrap())
+    };
+    let cases = [
+        (reqwest::Method::GET, format!("svg/{encoded}"), 200),
+        (reqwest::Method::HEAD, format!("svg/{encoded}"), 200),
+        (reqwest::Method::GET, "svg/not-zlib".to_owned(), 400),
+        (reqwest::Method::GET, format!("xyz/{encoded}"), 400),
+    ];
+    for (method, rest, status) in cases {
+        let ahead = answer(send(method.clone(), format!("/graphviz/{rest}")).await).await;
+        let routed = answer(send(method.clone(), format!("/graph%76iz/{rest}")).await).await;
+        assert_eq!(ahead.0, status, "{method} {rest}");
+        assert_eq!(ahead, routed, "{method} {rest}");
+    }
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let counted = |status: &str| {
+        let series = format!(
+            r#"kroki_web_http_requests_total{{method="GET",route="/{{type}}/{{format}}/{{encoded}}",status="{status}"}} "#
+        );
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&series)?.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    assert_eq!((counted("200"), counted("400")), (2, 4), "{metrics}");
 }
