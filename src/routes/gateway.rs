@@ -212,7 +212,7 @@ pub async fn diagram_gets_ahead_of_router(
 /// route surely takes `path`: three non-empty segments, the first a diagram type, and nothing
 /// percent-encoded (which the route's extractor would decode).
 fn plain_diagram_path(path: &str) -> Option<[&str; 3]> {
-    if path.contains('%') {
+    if memchr::memchr(b'%', path.as_bytes()).is_some() {
         return None;
     }
     let mut segments = path.strip_prefix('/')?.split('/');
