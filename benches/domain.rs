@@ -77,6 +77,7 @@ fn render_request(
         format: parse_format(kind, format).expect("a supported format"),
         source: DiagramSource::parse(source.to_owned(), LIMIT).expect("a valid source"),
         options: diagram_options,
+        encoded: None,
     }
 }
 
@@ -166,6 +167,7 @@ fn bench_get_hit_domain_work(c: &mut Criterion) {
                     format: parse_format(kind, "svg").expect("a supported format"),
                     source: DiagramSource::parse(text, LIMIT).expect("a valid source"),
                     options: DiagramOptions::new(),
+                    encoded: None,
                 };
                 let key = CacheKey::of(&request, "engine@14.1.3");
                 (key, key.etag())

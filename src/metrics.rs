@@ -423,6 +423,7 @@ mod tests {
                             )
                             .unwrap(),
                             options: DiagramOptions::new(),
+                            encoded: None,
                         };
                         let (_, hit) = renderer
                             .cache()

@@ -328,6 +328,7 @@ mod tests {
             format: parse_format(kind, "svg").unwrap(),
             source: DiagramSource::parse(source.to_owned(), 1 << 20).unwrap(),
             options: DiagramOptions::new(),
+            encoded: None,
         }
     }
 

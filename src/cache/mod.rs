@@ -354,6 +354,7 @@ mod tests {
             format: parse_format(kind, format).unwrap(),
             source: DiagramSource::parse(source.to_owned(), 1 << 20).unwrap(),
             options: diagram_options,
+            encoded: None,
         }
     }
 

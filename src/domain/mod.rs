@@ -14,5 +14,5 @@ pub mod source;
 pub use catalog::{Companion, DiagramKind, CATALOG};
 pub use format::OutputFormat;
 pub use options::{DiagramOptions, OptionValue};
-pub use request::{RenderRequest, ValidationError};
+pub use request::{EncodedSource, RenderRequest, ValidationError};
 pub use source::{DiagramSource, SourceError};

@@ -13,6 +13,30 @@ pub struct RenderRequest {
     pub format: OutputFormat,
     pub source: DiagramSource,
     pub options: DiagramOptions,
+    /// Set when the request came as Kroki's GET: the source as its URL carried it, so that
+    /// Kroki is asked the same GET. `None` for every other entry point.
+    pub encoded: Option<EncodedSource>,
+}
+
+/// A source exactly as a client encoded it in a Kroki GET URL, when every character of it may
+/// stand in a URL path as it is (Kroki's two encodings use only these): the Kroki client can
+/// then forward the GET unchanged, Kroki decodes what the client sent, and no JSON body is
+/// built. `source` (decoded, checked, trimmed as Kroki trims) still gives the content address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedSource(String);
+
+impl EncodedSource {
+    /// `None` if a character of `encoded` would need percent-encoding in a path.
+    pub fn new(encoded: &str) -> Option<EncodedSource> {
+        let plain = encoded
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'=' | b'~'));
+        (plain && !encoded.is_empty()).then(|| EncodedSource(encoded.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Why a type or format was refused; the messages are Kroki's.
@@ -74,6 +98,23 @@ pub fn join_or<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_sources_that_stand_in_a_path_as_they_are_are_kept_encoded() {
+        for encoded in [
+            "eNpLyUwvSizIUKhWSFTQtVNIUqgFADrsBaY=",
+            "SoWkIImgAStDuN9KqBLJSB9I",
+            "~h416c",
+        ] {
+            assert_eq!(
+                EncodedSource::new(encoded).map(|e| e.0),
+                Some(encoded.to_owned())
+            );
+        }
+        for encoded in ["", "a+b", "a/b", "a b", "a%2B", "a?b", "a#b", "é"] {
+            assert_eq!(EncodedSource::new(encoded), None, "{encoded}");
+        }
+    }
 
     #[test]
     fn messages_match_kroki_word_for_word() {

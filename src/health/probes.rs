@@ -116,6 +116,7 @@ fn graphviz_probe() -> Option<RenderRequest> {
         format: OutputFormat::Svg,
         source: DiagramSource::parse("digraph { probe -> ok }".to_owned(), usize::MAX).ok()?,
         options: DiagramOptions::new(),
+        encoded: None,
     })
 }
 
@@ -131,6 +132,7 @@ fn probe_request(companion: Companion) -> Option<RenderRequest> {
         format: OutputFormat::Svg,
         source: DiagramSource::parse(source.to_owned(), usize::MAX).ok()?,
         options: DiagramOptions::new(),
+        encoded: None,
     })
 }
 

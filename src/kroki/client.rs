@@ -3,8 +3,10 @@
 //!
 //! Renders are sent as `POST /{type}/{format}` with a JSON body (`diagram_source` and
 //! `diagram_options`), the form Kroki documents for clients: no URL length limit, options keep
-//! their JSON types, and the source reaches Kroki untrimmed. Errors are asked for as JSON so
-//! Kroki's own message can be read back exactly.
+//! their JSON types, and the source reaches Kroki untrimmed. A render asked by Kroki's GET is
+//! forwarded as the same GET instead (`same_get`), when it fits Kroki's request-line limit:
+//! Kroki then decodes, trims and reads the options exactly as for the client itself, and no
+//! JSON is built. Errors are asked for as JSON so Kroki's own message can be read back exactly.
 
 use super::error::KrokiError;
 use super::transport::{Failure, Outgoing, Settings, Transport};
@@ -23,12 +25,19 @@ struct RenderBody<'a> {
     diagram_options: &'a DiagramOptions,
 }
 
+/// Kroki refuses a request line longer than this with 414 (`KROKI_MAX_URI_LENGTH`'s default):
+/// a GET that would not fit, with `KROKI_URL`'s path, is sent as the JSON POST, which has no
+/// such limit.
+const MAX_GET_LINE: usize = 4096;
+
 #[derive(Debug, Clone)]
 pub struct KrokiClient {
     transport: Arc<Transport>,
     /// `KROKI_URL` without its trailing slash, for messages.
     base_url: String,
     timeout: Duration,
+    /// The longest render path (below `KROKI_URL`'s) sent as a GET ([`MAX_GET_LINE`]).
+    max_get_target: usize,
     /// Updated by every `/health` answer read through [`KrokiClient::info`].
     versions: KrokiVersions,
 }
@@ -60,6 +69,9 @@ impl KrokiClient {
                 max_response_size: config.max_response_size,
             })?),
             base_url: config.kroki_url.as_str().trim_end_matches('/').to_owned(),
+            max_get_target: MAX_GET_LINE
+                .saturating_sub("GET  HTTP/1.1".len())
+                .saturating_sub(config.kroki_url.path().trim_end_matches('/').len()),
             timeout: config.kroki_timeout,
             versions: KrokiVersions::new(config.kroki_version.clone()),
         })
@@ -85,13 +97,15 @@ impl KrokiClient {
         request: &RenderRequest,
         timeout: Duration,
     ) -> Result<Rendered, KrokiError> {
-        let path = render_path(request);
-        let body = render_body(request)?;
+        let (path, json_body) = match self.same_get(request) {
+            Some(target) => (target, None),
+            None => (render_path(request), Some(render_body(request)?)),
+        };
         let started = Instant::now();
         let answer = self
             .transport
             .exchange(Outgoing {
-                json_body: Some(body),
+                json_body,
                 path: &path,
                 timeout,
                 request_id: crate::request_id::current(),
@@ -121,6 +135,26 @@ impl KrokiClient {
                 message,
             },
         })
+    }
+
+    /// The GET a request that came as Kroki's GET is forwarded as: the client's encoding as it
+    /// came, the options in the query (as Kroki reads a GET's), if the request line stays
+    /// within Kroki's default limit; else `None`, and it is sent as the JSON POST.
+    fn same_get(&self, request: &RenderRequest) -> Option<String> {
+        let encoded = request.encoded.as_ref()?.as_str();
+        let mut target = render_path(request);
+        target.reserve(encoded.len() + 1);
+        target.push('/');
+        target.push_str(encoded);
+        if !request.options.is_empty() {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (key, value) in request.options.iter() {
+                query.append_pair(key, &value.as_text());
+            }
+            target.push('?');
+            target.push_str(&query.finish());
+        }
+        (target.len() <= self.max_get_target).then_some(target)
     }
 
     /// Asks Kroki's own `/health` (which checks nothing but that Kroki answers).
@@ -284,6 +318,7 @@ mod tests {
             format: parse_format(kind, "SVG").unwrap(),
             source: DiagramSource::parse("digraph { \"a\" }".into(), 1024).unwrap(),
             options,
+            encoded: None,
         }
     }
 
@@ -294,6 +329,31 @@ mod tests {
             render_path(&request(DiagramOptions::new())),
             "/graphviz/svg"
         );
+    }
+
+    /// A render asked by GET is forwarded as the same GET, its options in the query as a GET
+    /// carries them, unless the request line would pass Kroki's 4096 bytes (with `KROKI_URL`'s
+    /// path); every other render is the JSON POST.
+    #[test]
+    fn gets_are_forwarded_as_gets_that_fit_krokis_request_line() {
+        use crate::domain::EncodedSource;
+        let mut options = DiagramOptions::new();
+        options.insert_text("theme", "dark blue").unwrap();
+        options.insert_text("a&b", "1=2").unwrap();
+        let mut get = request(options);
+        assert_eq!(client("http://kroki:8000").same_get(&get), None);
+        get.encoded = EncodedSource::new("eNpLyUwvSizIUKhWSFTQtVNIUqgFADrsBaY=");
+        assert_eq!(
+            client("http://kroki:8000").same_get(&get).as_deref(),
+            Some("/graphviz/svg/eNpLyUwvSizIUKhWSFTQtVNIUqgFADrsBaY=?a%26b=1%3D2&theme=dark+blue")
+        );
+        let fits = 4096 - "GET  HTTP/1.1".len() - "/graphviz/svg/".len();
+        get.options = DiagramOptions::new();
+        get.encoded = EncodedSource::new(&"x".repeat(fits));
+        assert!(client("http://kroki:8000/").same_get(&get).is_some());
+        assert_eq!(client("http://kroki:8000/k").same_get(&get), None);
+        get.encoded = EncodedSource::new(&"x".repeat(fits + 1));
+        assert_eq!(client("http://kroki:8000").same_get(&get), None);
     }
 
     /// `KROKI_URL`'s transport: the lean HTTP/1 client for plain `http://`, reqwest otherwise.

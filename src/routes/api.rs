@@ -230,6 +230,7 @@ fn themed(
         format,
         source,
         options,
+        encoded: None,
     };
     Ok((request, ignored))
 }

@@ -16,7 +16,7 @@ use crate::cache::{is_compressible, CacheKey, UrlDigest};
 use crate::domain::encoding::{self, java_trim};
 use crate::domain::options::HEADER_PREFIX;
 use crate::domain::request::{parse_format, parse_type};
-use crate::domain::{DiagramKind, DiagramSource, OutputFormat, RenderRequest};
+use crate::domain::{DiagramKind, DiagramSource, EncodedSource, OutputFormat, RenderRequest};
 use crate::error::{AppError, GatewayError};
 // The 200 and the error responses every Kroki-compatible route shares are added to the OpenAPI
 // document in one place: `crate::openapi::document`.
@@ -118,6 +118,7 @@ async fn answer_get(
         format,
         source,
         options,
+        encoded: EncodedSource::new(encoded),
     };
     let key = state.renderer.key(&render_request).await;
     let response = render_keyed(request, state, &render_request, key).await?;
@@ -358,6 +359,7 @@ pub fn post_request(
         format,
         source,
         options,
+        encoded: None,
     })
 }
 
@@ -431,6 +433,7 @@ pub fn root_request(
         kind,
         format,
         options,
+        encoded: None,
     })
 }
 

@@ -106,20 +106,24 @@ impl TestApp {
             .expect("request sent")
     }
 
-    /// Renders requests the stand-in received (health probes excluded).
+    /// Renders requests the stand-in received, as the JSON POST or as Kroki's GET (health
+    /// probes of `/health` excluded).
     pub fn renders(&self) -> Vec<RecordedRequest> {
         self.kroki
             .requests()
             .into_iter()
-            .filter(|request| request.method == "POST")
+            .filter(Forwarded::is_render)
             .collect()
     }
 
-    /// The sources of [`TestApp::renders`], as text.
+    /// What each of [`TestApp::renders`] sent: a POST's body, a GET's decoded source.
     pub fn render_sources(&self) -> Vec<String> {
         self.renders()
             .into_iter()
-            .map(|request| String::from_utf8_lossy(&request.body).into_owned())
+            .map(|request| match request.method.as_str() {
+                "POST" => String::from_utf8_lossy(&request.body).into_owned(),
+                _ => request.source(),
+            })
             .collect()
     }
 
@@ -176,3 +180,63 @@ pub async fn api_error(response: reqwest::Response, status: u16, code: &str) -> 
 
 /// The source of the diagram `/health` renders to prove Kroki can (src/health/probes.rs).
 pub const HEALTH_PROBE_SOURCE: &str = "digraph { probe -> ok }";
+
+/// A render the app asked of Kroki, read whichever form it took: the JSON POST, or Kroki's GET
+/// (the client's encoding in the path, the options in the query).
+pub trait Forwarded {
+    /// Whether this request to Kroki is a render: a POST, or a GET of `/{type}/{format}/{source}`
+    /// (not `/health`).
+    fn is_render(&self) -> bool;
+    /// The source as Kroki reads it: a POST's `diagram_source`, a GET's path decoded (Kroki
+    /// then trims it for most types, as it trims a client's GET).
+    fn source(&self) -> String;
+    /// The options: a POST's `diagram_options` (`{}` if absent), a GET's query pairs as text.
+    fn options(&self) -> serde_json::Value;
+}
+
+impl Forwarded for RecordedRequest {
+    fn is_render(&self) -> bool {
+        self.method == "POST" || self.path.matches('/').count() == 3
+    }
+
+    fn source(&self) -> String {
+        if self.method == "POST" {
+            let json = self.json().expect("a JSON render");
+            return json["diagram_source"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+        }
+        let mut segments = self.path.trim_start_matches('/').split('/');
+        let kind = segments.next().unwrap_or_default();
+        let encoded = segments.nth(1).expect("a GET render's encoded source");
+        let plantuml =
+            kroki_web::domain::catalog::find(kind).is_some_and(|kind| kind.plantuml_encoding);
+        let decoded = if plantuml {
+            encoding::decode_plantuml(encoded, usize::MAX)
+        } else {
+            encoding::decode(encoded, usize::MAX)
+        };
+        decoded.expect("a GET render's source decodes")
+    }
+
+    fn options(&self) -> serde_json::Value {
+        if self.method == "POST" {
+            let json = self.json().expect("a JSON render");
+            return json
+                .get("diagram_options")
+                .cloned()
+                .unwrap_or_else(|| serde_json::json!({}));
+        }
+        serde_json::Value::Object(
+            url::form_urlencoded::parse(self.query.as_bytes())
+                .map(|(key, value)| {
+                    (
+                        key.into_owned(),
+                        serde_json::Value::String(value.into_owned()),
+                    )
+                })
+                .collect(),
+        )
+    }
+}

@@ -15,7 +15,7 @@ pub mod binary;
 pub mod raw;
 
 pub use app::{
-    api_error, content_type, encode, header, spawn_app, spawn_app_with, start_app, RunningApp,
-    TestApp, HEALTH_PROBE_SOURCE,
+    api_error, content_type, encode, header, spawn_app, spawn_app_with, start_app, Forwarded,
+    RunningApp, TestApp, HEALTH_PROBE_SOURCE,
 };
 pub use raw::{connect, free_port, read_until_closed, served_once, status_of};

@@ -1,12 +1,12 @@
 //! Kroki's own API served through the app, as real Kroki clients use it (protocol page §1-3, §9).
 
-use crate::helpers::{content_type, encode, header, spawn_app};
+use crate::helpers::{content_type, encode, header, spawn_app, Forwarded};
 use serde_json::json;
 
 const DOCS_ENCODED: &str = "eNpLyUwvSizIUHBXqPZIzcnJ17ULzy_KSanlAgB1EAjQ";
 
 #[tokio::test]
-async fn get_renders_and_forwards_the_trimmed_source() {
+async fn get_renders_and_is_forwarded_as_the_same_get() {
     let app = spawn_app().await;
     let response = app.get(&format!("/graphviz/svg/{DOCS_ENCODED}")).await;
     assert_eq!(response.status(), 200);
@@ -21,14 +21,13 @@ async fn get_renders_and_forwards_the_trimmed_source() {
         "Kroki sends none"
     );
     assert!(response.text().await.unwrap().contains("<svg"));
+    // Kroki is asked the client's own GET: it decodes (and trims) the source itself.
     let forwarded = app.last_render();
-    assert_eq!(forwarded.path, "/graphviz/svg");
-    assert_eq!(forwarded.header("content-type"), Some("application/json"));
-    // Kroki trims GET sources: the docs' trailing newline is gone.
-    assert_eq!(
-        forwarded.json().unwrap()["diagram_source"],
-        "digraph G {Hello->World}"
-    );
+    assert_eq!(forwarded.method, "GET");
+    assert_eq!(forwarded.path, format!("/graphviz/svg/{DOCS_ENCODED}"));
+    assert_eq!(forwarded.query, "");
+    assert!(forwarded.body.is_empty());
+    assert_eq!(forwarded.source(), "digraph G {Hello->World}\n");
 }
 
 #[tokio::test]
@@ -48,11 +47,7 @@ async fn every_encoding_clients_send_decodes_to_the_same_source() {
         ] {
             let response = app.get(&path).await;
             assert_eq!(response.status(), 200, "{path}");
-            assert_eq!(
-                app.last_render().json().unwrap()["diagram_source"],
-                source,
-                "{path}"
-            );
+            assert_eq!(app.last_render().source(), source, "{path}");
         }
     }
     let response = app
@@ -63,7 +58,11 @@ async fn every_encoding_clients_send_decodes_to_the_same_source() {
         200,
         "formats are case-insensitive, dot is graphviz"
     );
-    assert_eq!(app.last_render().path, "/graphviz/svg");
+    assert_eq!(
+        app.last_render().path,
+        "/graphviz/svg/eNpLyUwvSizIUKhWSFTQtVNIUqgFADrsBaY=",
+        "sent on as the canonical type and format"
+    );
 }
 
 #[tokio::test]
@@ -73,16 +72,10 @@ async fn plantuml_accepts_its_native_encoding() {
         .get("/plantuml/svg/SyfFKj2rKt3CoKnELR1Io4ZDoSa70000")
         .await;
     assert_eq!(response.status(), 200);
-    assert_eq!(
-        app.last_render().json().unwrap()["diagram_source"],
-        "Bob -> Alice : hello"
-    );
+    assert_eq!(app.last_render().source(), "Bob -> Alice : hello");
     let response = app.get("/c4plantuml/png/~h426f62202d3e20416c696365").await;
     assert_eq!(response.status(), 200);
-    assert_eq!(
-        app.last_render().json().unwrap()["diagram_source"],
-        "Bob -> Alice"
-    );
+    assert_eq!(app.last_render().source(), "Bob -> Alice");
 }
 
 #[tokio::test]
@@ -95,17 +88,18 @@ async fn ascii_art_sources_keep_their_whitespace() {
             .status(),
         200
     );
-    assert_eq!(app.last_render().json().unwrap()["diagram_source"], art);
-    assert_eq!(
-        app.get(&format!("/graphviz/svg/{}", encode("\n digraph { a } \n")))
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        app.last_render().json().unwrap()["diagram_source"],
-        "digraph { a }"
-    );
+    assert_eq!(app.last_render().source(), art);
+    let padded = encode("\n digraph { a } \n");
+    let response = app.get(&format!("/graphviz/svg/{padded}")).await;
+    assert_eq!(response.status(), 200);
+    let etag = header(&response, "etag");
+    // Sent on as it came (Kroki trims it), and addressed as the trimmed source: the same
+    // diagram, trimmed by its client, has the same ETag.
+    assert_eq!(app.last_render().source(), "\n digraph { a } \n");
+    let trimmed = app
+        .get(&format!("/graphviz/svg/{}", encode("digraph { a }")))
+        .await;
+    assert_eq!(header(&trimmed, "etag"), etag);
 }
 
 #[tokio::test]
@@ -128,8 +122,11 @@ async fn options_merge_from_query_headers_and_json_with_kroki_precedence() {
         "Accept: text/plain on an svg GET is no reason for 406"
     );
     assert_eq!(content_type(&response), "image/svg+xml");
+    // Forwarded as a GET: every option in the query, merged, as Kroki reads a GET's.
+    let forwarded = app.last_render();
+    assert_eq!(forwarded.method, "GET");
     assert_eq!(
-        app.last_render().json().unwrap()["diagram_options"],
+        forwarded.options(),
         json!({"layout": "neato", "theme": "header", "raw": "a b", "edge-attribute-arrowhead": "diamond"})
     );
     let response = app
@@ -176,10 +173,9 @@ async fn query_output_format_overrides_the_path_on_get() {
         .get(&format!("/graphviz/svg/{DOCS_ENCODED}?output_format=png"))
         .await;
     assert_eq!(content_type(&response), "image/png");
-    assert_eq!(
-        app.last_render().json().unwrap()["diagram_options"],
-        json!({})
-    );
+    let forwarded = app.last_render();
+    assert_eq!(forwarded.path, format!("/graphviz/png/{DOCS_ENCODED}"));
+    assert_eq!(forwarded.options(), json!({}));
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! free loopback port (no persistence) and killed when the test ends. Without `redis-server`
 //! the tests are skipped with a message, or fail when `CI=true`.
 
-use crate::helpers::{encode, free_port, header, start_app, RunningApp};
+use crate::helpers::{encode, free_port, header, start_app, Forwarded, RunningApp};
 use kroki_standin::{StandIn, StandInConfig};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -121,7 +121,7 @@ fn renders(kroki: &StandIn) -> usize {
     kroki
         .requests()
         .iter()
-        .filter(|request| request.method == "POST")
+        .filter(|request| request.is_render())
         .count()
 }
 
@@ -507,6 +507,7 @@ async fn a_lock_whose_holder_died_costs_a_bounded_wait_then_a_render() {
         format: parse_format(kind, "svg").unwrap(),
         source: DiagramSource::parse(source.to_owned(), 1 << 20).unwrap(),
         options: DiagramOptions::new(),
+        encoded: None,
     };
     let key = CacheKey::of(&request, "engine@14.1.3");
     // A replica took the lock and died: nobody will release it or store a render.

@@ -221,6 +221,7 @@ async fn render(state: &AppState, form: &EditorForm) -> Result<Diagram, AppError
         format: form.format,
         source: DiagramSource::parse(form.source.clone(), state.config.max_source_size)?,
         options: form.options()?,
+        encoded: None,
     };
     state.renderer.render(&request).await
 }
