@@ -175,7 +175,7 @@ async fn cached_answer(
     (Some(url), Some(response))
 }
 
-/// Diagram GETs answered before actix-web's router, hits and misses: matching
+/// Diagram GETs answered before actix-web's router, hits, misses and errors: matching
 /// `/{type}/{format}/{encoded}` with its three captures over a long encoded path, once to route
 /// and once more for the metrics label, was the largest part of the app's own work on a hit
 /// (docs/benchmarks.md). Only a path the route would surely take, with the segments the route
