@@ -186,20 +186,23 @@ pub async fn diagram_gets_ahead_of_router(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let taken = matches!(*request.method(), Method::GET | Method::HEAD)
-        && plain_diagram_path(request.path()).is_some();
     let state = request.app_data::<web::Data<AppState>>().cloned();
-    let Some(state) = state.filter(|_| taken) else {
+    let is_get = matches!(*request.method(), Method::GET | Method::HEAD);
+    let (Some(state), true) = (state, is_get) else {
         return next
             .call(request)
             .await
             .map(ServiceResponse::map_into_left_body);
     };
     let any_origin = gets_any_origin(&request);
+    let (request, payload) = request.into_parts();
+    let Some([type_name, format, encoded]) = plain_diagram_path(request.path()) else {
+        return next
+            .call(ServiceRequest::from_parts(request, payload))
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    };
     request.extensions_mut().insert(RouteLabel(DIAGRAM_ROUTE));
-    let (request, _payload) = request.into_parts();
-    let segments = plain_diagram_path(request.path()).unwrap_or_default();
-    let [type_name, format, encoded] = segments;
     let mut response = answer_get(&request, &state, type_name, format, encoded)
         .await
         .unwrap_or_else(HttpResponse::from_error);
