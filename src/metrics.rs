@@ -10,19 +10,20 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
+use std::borrow::Cow;
 use std::time::Duration;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
-    pub method: String,
-    pub route: String,
-    pub status: String,
+    pub method: &'static str,
+    pub route: Cow<'static, str>,
+    pub status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct KrokiLabels {
-    pub diagram_type: String,
-    pub outcome: String,
+    pub diagram_type: &'static str,
+    pub outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -282,11 +283,19 @@ impl Metrics {
 
     /// Counts one request. `method` is folded by [`method_label`]: a client may send any token
     /// as a method, and each distinct label would be a series kept for the process's life.
-    pub fn observe_http(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+    /// Counts one answered request. The labels borrow what they can (the method folded to the
+    /// standard set, a route pattern known in advance): this runs for every request.
+    pub fn observe_http(
+        &self,
+        method: &str,
+        route: Cow<'static, str>,
+        status: u16,
+        elapsed: Duration,
+    ) {
         let labels = HttpLabels {
-            method: method_label(method).to_owned(),
-            route: route.to_owned(),
-            status: status.to_string(),
+            method: method_label(method),
+            route,
+            status,
         };
         self.http_requests.get_or_create(&labels).inc();
         self.http_duration
@@ -294,10 +303,15 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    pub fn observe_kroki(&self, diagram_type: &str, outcome: &str, elapsed: Duration) {
+    pub fn observe_kroki(
+        &self,
+        diagram_type: &'static str,
+        outcome: &'static str,
+        elapsed: Duration,
+    ) {
         let labels = KrokiLabels {
-            diagram_type: diagram_type.to_owned(),
-            outcome: outcome.to_owned(),
+            diagram_type,
+            outcome,
         };
         self.kroki_requests.get_or_create(&labels).inc();
         self.kroki_duration
@@ -365,15 +379,20 @@ mod tests {
         assert_eq!(method_label(&"X".repeat(120_000)), "other");
         let metrics = Metrics::new();
         for n in 0..1000 {
-            metrics.observe_http(&format!("INVENTED{n}"), "/healthz", 404, Duration::ZERO);
+            metrics.observe_http(
+                &format!("INVENTED{n}"),
+                Cow::Borrowed("/healthz"),
+                404,
+                Duration::ZERO,
+            );
         }
         assert_eq!(
             metrics
                 .http_requests
                 .get_or_create(&HttpLabels {
-                    method: "other".into(),
-                    route: "/healthz".into(),
-                    status: "404".into(),
+                    method: "other",
+                    route: Cow::Borrowed("/healthz"),
+                    status: 404,
                 })
                 .get(),
             1000

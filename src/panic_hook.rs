@@ -28,7 +28,7 @@ pub fn install() {
             panic_message = safe_message(info.payload()),
             location,
             thread,
-            request_id,
+            request_id = &*request_id,
             backtrace = backtrace.as_deref(),
             "panic"
         );

@@ -12,7 +12,7 @@
 //! `RENDER_QUEUE_TIMEOUT` for a slot, then get 503 with `Retry-After`.
 
 use crate::cache::tier2::{Lock, Lookup, RedisTier};
-use crate::cache::{CacheKey, CachedRender, RenderCache, UrlIndex, Variants};
+use crate::cache::{CacheKey, CachedRender, ETag, RenderCache, UrlIndex, Variants};
 use crate::config::Config;
 use crate::domain::RenderRequest;
 use crate::error::AppError;
@@ -33,7 +33,7 @@ pub struct Diagram {
     /// `bytes` compressed, when the cache holds variants (src/cache/variants.rs).
     pub encoded: Variants,
     /// The strong ETag of the content address.
-    pub etag: String,
+    pub etag: ETag,
     pub cache_hit: bool,
     /// Found in Redis after a memory miss (`X-Cache: HIT-REDIS`).
     pub redis_hit: bool,

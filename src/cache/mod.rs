@@ -31,6 +31,7 @@ use moka::future::Cache;
 use moka::notification::RemovalCause;
 use moka::ops::compute::Op;
 use std::collections::HashSet;
+use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -73,17 +74,52 @@ impl CacheKey {
 
     /// A strong ETag: the first 128 bits of the digest in hex, quoted. The answer in a content
     /// coding has its own (`coded_etag`, in `routes/responses.rs`).
-    pub fn etag(&self) -> String {
-        // By table rather than `write!`: this runs on every diagram response.
+    pub fn etag(&self) -> ETag {
+        // By table rather than `write!`, and on the stack: this runs on every diagram response.
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut etag = String::with_capacity(34);
-        etag.push('"');
-        for byte in &self.0[..16] {
-            etag.push(char::from(HEX[usize::from(byte >> 4)]));
-            etag.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        let mut etag = [b'"'; 34];
+        for (i, byte) in self.0[..16].iter().enumerate() {
+            etag[1 + 2 * i] = HEX[usize::from(byte >> 4)];
+            etag[2 + 2 * i] = HEX[usize::from(byte & 0x0f)];
         }
-        etag.push('"');
-        etag
+        ETag(etag)
+    }
+}
+
+/// A diagram's strong ETag ([`CacheKey::etag`]): a quoted hex digest, held inline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ETag([u8; 34]);
+
+impl ETag {
+    pub fn as_str(&self) -> &str {
+        // Made only of '"' and hex digits by `CacheKey::etag`.
+        std::str::from_utf8(&self.0).unwrap_or("\"\"")
+    }
+}
+
+impl std::ops::Deref for ETag {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Debug for ETag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq<String> for ETag {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<ETag> for String {
+    fn eq(&self, other: &ETag) -> bool {
+        self == other.as_str()
     }
 }
 

@@ -142,10 +142,13 @@ impl KrokiClient {
     /// within Kroki's default limit; else `None`, and it is sent as the JSON POST.
     fn same_get(&self, request: &RenderRequest) -> Option<String> {
         let encoded = request.encoded.as_ref()?.as_str();
-        let mut target = render_path(request);
-        target.reserve(encoded.len() + 1);
-        target.push('/');
-        target.push_str(encoded);
+        let (kind, format) = (request.kind.name, request.format.name());
+        // One allocation, sized for the path (the query, when there are options, grows it).
+        let mut target = String::with_capacity(kind.len() + format.len() + encoded.len() + 3);
+        for segment in [kind, format, encoded] {
+            target.push('/');
+            target.push_str(segment);
+        }
         if !request.options.is_empty() {
             let mut query = url::form_urlencoded::Serializer::new(String::new());
             for (key, value) in request.options.iter() {

@@ -14,7 +14,7 @@ use crate::domain::{DiagramKind, DiagramOptions, DiagramSource, OutputFormat, Re
 use crate::error::{ApiError, AppError};
 use crate::openapi::ApiErrorBody;
 use crate::startup::AppState;
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -106,8 +106,12 @@ pub async fn generate(
     };
     let diagram = state.renderer.render(&render_request).await?;
     let disposition = Disposition::Inline(render_request.format.file_extension());
-    let mut response =
-        diagram_response(request.headers(), &diagram, disposition, POST_CACHE_CONTROL);
+    let mut response = diagram_response(
+        request.headers(),
+        &diagram,
+        disposition,
+        HeaderValue::from_static(POST_CACHE_CONTROL),
+    );
     if !ignored.is_empty() {
         if let Ok(value) = header::HeaderValue::from_str(&ignored.join(", ")) {
             response.headers_mut().insert(IGNORED_FIELDS.clone(), value);

@@ -8,9 +8,8 @@ use super::extract::{
     JsonBodyError, TextField,
 };
 use super::responses::{
-    answer_coding, coded_etag, diagram_not_modified, diagram_response, diagram_response_with,
-    if_none_match, immutable_cache_control, immutable_cache_control_value, Disposition,
-    Precondition, POST_CACHE_CONTROL,
+    answer_coding, coded_etag, diagram_not_modified, diagram_response, if_none_match,
+    immutable_cache_control_value, Disposition, Precondition, POST_CACHE_CONTROL,
 };
 use crate::cache::{is_compressible, CacheKey, UrlDigest};
 use crate::domain::encoding::{self, java_trim};
@@ -161,12 +160,12 @@ async fn cached_answer(
                 &diagram.etag,
                 coding,
                 is_compressible(diagram.content_type),
-                &immutable_cache_control(state.config.http_cache_max_age),
+                immutable_cache_control_value(state.config.http_cache_max_age),
             );
             return (Some(url), Some(response));
         }
     }
-    let response = diagram_response_with(
+    let response = diagram_response(
         request.headers(),
         &diagram,
         Disposition::None,
@@ -508,9 +507,9 @@ async fn render_keyed(
     // HEAD is a GET without the body: the same headers.
     let is_get = matches!(*request.method(), Method::GET | Method::HEAD);
     let cache_control = if is_get {
-        immutable_cache_control(state.config.http_cache_max_age)
+        immutable_cache_control_value(state.config.http_cache_max_age)
     } else {
-        POST_CACHE_CONTROL.to_owned()
+        HeaderValue::from_static(POST_CACHE_CONTROL)
     };
     if is_get {
         let content_type = render_request.format.content_type();
@@ -526,7 +525,7 @@ async fn render_keyed(
                 &identity_etag,
                 coding,
                 is_compressible(content_type),
-                &cache_control,
+                cache_control,
             ));
         }
     }
@@ -539,7 +538,7 @@ async fn render_keyed(
         request.headers(),
         &diagram,
         Disposition::None,
-        &cache_control,
+        cache_control,
     ))
 }
 

@@ -193,7 +193,9 @@ pub async fn catch_panic(
         metrics.count_handler_panic();
     }
     let id_header = HeaderValue::from_str(&request_id).ok();
-    let error = AppError::Internal { request_id };
+    let error = AppError::Internal {
+        request_id: request_id.to_string(),
+    };
     let mut response = error_response(uri.path(), &accept, error);
     // `request_context` cannot add these to an error, which has no response yet.
     add_document_defaults(response.headers_mut());
@@ -293,7 +295,9 @@ pub async fn request_context(
     };
     let elapsed = started.elapsed();
     if let Some(state) = state {
-        state.metrics.observe_http(method, &route, status, elapsed);
+        state
+            .metrics
+            .observe_http(method, route.clone(), status, elapsed);
     }
     let duration_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0;
     if status >= 500 {

@@ -54,7 +54,7 @@ pub enum Disposition {
 }
 
 /// `Cache-Control` for a content-addressed GET URL: its content can never change.
-pub fn immutable_cache_control(max_age: Duration) -> String {
+fn immutable_cache_control(max_age: Duration) -> String {
     format!("public, max-age={}, immutable", max_age.as_secs())
 }
 
@@ -133,21 +133,10 @@ pub fn coded_etag(identity_etag: &str, coding: Coding) -> String {
     }
 }
 
+/// A diagram's answer, in the coding the request accepts. Every header value is either static
+/// or made once (`cache_control` too: a clone is a reference count), and the ETag is the one
+/// copy per response: this runs on every cache hit and every render.
 pub fn diagram_response(
-    request_headers: &HeaderMap,
-    diagram: &Diagram,
-    disposition: Disposition,
-    cache_control: &str,
-) -> HttpResponse {
-    match HeaderValue::from_str(cache_control) {
-        Ok(value) => diagram_response_with(request_headers, diagram, disposition, value),
-        Err(_) => HttpResponse::InternalServerError().finish(),
-    }
-}
-
-/// [`diagram_response`] with `Cache-Control` as a ready value. Every header value is either
-/// static or made once (the ETag is the one copy per response): this runs on every cache hit.
-pub fn diagram_response_with(
     request_headers: &HeaderMap,
     diagram: &Diagram,
     disposition: Disposition,
@@ -276,7 +265,7 @@ pub fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
 /// 304 for a diagram answered in `coding`: the ETag of that coding (strong: a client may hold
 /// either form, and 304 carries the validator the client's copy has under weak comparison) and
 /// `Vary` for compressible media types, as the 200 would carry.
-pub fn not_modified(etag: &str, cache_control: &str) -> HttpResponse {
+pub fn not_modified(etag: &str, cache_control: HeaderValue) -> HttpResponse {
     HttpResponse::NotModified()
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache_control))
@@ -288,7 +277,7 @@ pub fn diagram_not_modified(
     identity_etag: &str,
     coding: Coding,
     compressible: bool,
-    cache_control: &str,
+    cache_control: HeaderValue,
 ) -> HttpResponse<BoxBody> {
     let mut response = not_modified(&coded_etag(identity_etag, coding), cache_control);
     if compressible {

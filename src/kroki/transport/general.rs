@@ -58,7 +58,7 @@ impl Client {
             None => http.get(url),
         };
         if let Some(id) = outgoing.request_id {
-            request = request.header(crate::request_id::HEADER, id);
+            request = request.header(crate::request_id::HEADER, &*id);
         }
         let mut response = request
             .timeout(outgoing.timeout)

@@ -14,7 +14,7 @@ use super::{
 use actix_web::web::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{handshake, SendRequest};
-use hyper::header::{self, HeaderValue};
+use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use std::cell::RefCell;
@@ -147,7 +147,8 @@ impl Client {
             );
         }
         if let Some(id) = request_id {
-            request = request.header(crate::request_id::HEADER, id);
+            // A static name: a name parsed from text that is not a standard header is copied.
+            request = request.header(HeaderName::from_static(crate::request_id::HEADER), id);
         }
         request
             .body(Full::new(body.cloned().unwrap_or_default()))

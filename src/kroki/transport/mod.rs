@@ -31,7 +31,7 @@ pub struct Outgoing<'a> {
     /// For the whole exchange, from sending to the answer's last byte.
     pub timeout: Duration,
     /// `X-Request-Id` to pass on.
-    pub request_id: Option<String>,
+    pub request_id: Option<crate::request_id::RequestId>,
 }
 
 /// Kroki's answer, read whole.
