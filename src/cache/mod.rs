@@ -235,13 +235,16 @@ impl RenderCache {
             return Ok((value, true));
         }
         let ran = std::sync::atomic::AtomicBool::new(false);
-        let result = entries
-            .try_get_with(key, async {
-                ran.store(true, Ordering::Relaxed);
-                // Stored for long: in its own allocation (see `CachedRender::compacted`).
-                render.await.map(CachedRender::compacted)
-            })
-            .await;
+        // Boxed: moka's single-flight future is about 9 KiB, and held inline it would make the
+        // future of every diagram request that large (hits and uncached renders too), copied
+        // whole each time a layer of middleware boxes it. Only a miss of the memory tier pays
+        // for this allocation.
+        let result = Box::pin(entries.try_get_with(key, async {
+            ran.store(true, Ordering::Relaxed);
+            // Stored for long: in its own allocation (see `CachedRender::compacted`).
+            render.await.map(CachedRender::compacted)
+        }))
+        .await;
         // A caller that joined another's render counts as a hit: Kroki saw one request.
         let hit = !ran.load(Ordering::Relaxed);
         let counter = if hit {
