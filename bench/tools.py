@@ -177,12 +177,26 @@ def report(path):
     header = (f"{'':<34} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
               f" {'x req/s':>9} {'x p50':>8} {'x p99':>8}")
 
+    def rounds_note(run):
+        """How a row made of rounds was measured (nothing for a single run)."""
+        if "rounds_rps" not in run:
+            return ""
+        return (f";\n   medians of {len(run['rounds_rps'])} interleaved rounds of "
+                f"{conf.get('round_duration_s')} s, with and without the browser's header (1b)")
+
+    def rounds_cells(run):
+        """A row's CPU per request and each round's req/s, when it was measured in rounds."""
+        if "rounds_rps" not in run:
+            return ""
+        return f"  CPU {run['cpu_us_per_req']:.1f} us/req  {run['rounds_rps']}"
+
     app_hit, nginx_hit, post = runs.get("hit_app"), runs.get("hit_nginx"), runs.get("post_app")
     if app_hit and nginx_hit:
-        out("1. Cache hits: GET /graphviz/svg/<encoded>, the same cached diagram (ratios vs nginx proxy_cache)")
+        out("1. Cache hits: GET /graphviz/svg/<encoded>, the same cached diagram (ratios vs nginx proxy_cache)"
+            + rounds_note(app_hit))
         out(header)
-        out(row("nginx proxy_cache", nginx_hit, nginx_hit))
-        out(row("kroki-web (cache on)", app_hit, nginx_hit))
+        out(row("nginx proxy_cache", nginx_hit, nginx_hit) + rounds_cells(nginx_hit))
+        out(row("kroki-web (cache on)", app_hit, nginx_hit) + rounds_cells(app_hit))
         out("")
     browser = {k: runs.get(k) for k in ("hit_app", "hit_app_ae", "hit_nginx_ae", "large_app",
                                         "large_app_ae", "large_nginx", "large_nginx_ae")}
@@ -198,7 +212,7 @@ def report(path):
                      f"{ms(run['p99_us']):>8.2f} {per:>8.0f}")
             if base:
                 cells += f" {run['rps'] / base['rps']:>8.2f} ({base_name})"
-            return cells
+            return cells + rounds_cells(run)
 
         sizes = (("small", f"the stand-in's SVG", app_hit, browser["hit_app_ae"], nginx_hit,
                   browser["hit_nginx_ae"]),

@@ -5,8 +5,9 @@
 # Debian if they are missing, then on loopback only:
 #   1. cache hits: kroki-web (cache on) vs nginx proxy_cache, the same cached GET diagram URL;
 #      1b. the same with a browser's Accept-Encoding (kroki-web's stored variants vs nginx
-#      proxy_cache with `gzip on`), for the small diagram and for a ~300 KB Graphviz-like SVG
-#      (bench/tools.py largesvg, served by a fixed nginx upstream);
+#      proxy_cache with `gzip on`), for the small diagram (with 1, in BENCH_ROUNDS interleaved
+#      rounds, medians) and for a ~300 KB Graphviz-like SVG (bench/tools.py largesvg, served by
+#      a fixed nginx upstream);
 #      1c. Redis hits: kroki-web with no memory tier (CACHE_MAX_SIZE=0) and its Redis tier on
 #      (CACHE_REDIS_URL, a redis-server started here) vs nginx proxy_cache, the same URL;
 #   2. cache misses: kroki-web (CACHE_MAX_SIZE=0) vs nginx proxy_pass vs the stand-in directly,
@@ -253,20 +254,28 @@ main() {
         curl -fsS -o /dev/null "http://127.0.0.1:$cache_port$path"
         expect_header "http://127.0.0.1:$hit_port$path" x-cache HIT
         expect_header "http://127.0.0.1:$cache_port$path" X-Cache HIT
-        sample_rss "$hit_pid" "$WORK/rss-load.txt" &
-        local sampler=$!
-        PIDS+=("$sampler")
-        # The two hit runs back to back, so both see the same machine; the sampler goes on through
-        # the nginx run (the app is idle then), which does not change the app's peak.
-        run_wrk hit_app "http://127.0.0.1:$hit_port$path" "$BENCH_DIR/get.lua"
-        run_wrk hit_nginx "http://127.0.0.1:$cache_port$path" "$BENCH_DIR/get.lua"
-        expect_header "http://127.0.0.1:$cache_port$path" X-Cache HIT
-        # 1b: the same hits as a browser asks for them.
+        # 1b's variants first, so every hit below is of the steady state.
         wait_variants "http://127.0.0.1:$hit_port$path"
         expect_encoding "http://127.0.0.1:$hit_port$path" br
         expect_encoding "http://127.0.0.1:$cache_port$path" gzip
-        run_wrk hit_app_ae "http://127.0.0.1:$hit_port$path" "$BENCH_DIR/get-browser.lua"
-        run_wrk hit_nginx_ae "http://127.0.0.1:$cache_port$path" "$BENCH_DIR/get-browser.lua"
+        sample_rss "$hit_pid" "$WORK/rss-load.txt" &
+        local sampler=$!
+        PIDS+=("$sampler")
+        # 1 and 1b: the hits without and with the browser's Accept-Encoding, the app's and
+        # nginx's, in interleaved rounds (medians, CPU per request as in section 6), so the
+        # ratios compare runs the machine's load moved alike. The sampler goes on through the
+        # nginx runs (the app is idle then), which does not change the app's peak.
+        local nginx_cpu_hit
+        mapfile -t nginx_cpu_hit < <(echo "$nginx_pid"; pgrep -P "$nginx_pid")
+        local hit_round
+        for ((hit_round = 1; hit_round <= ROUNDS; hit_round++)); do
+            run_round hit_app "$hit_round" "http://127.0.0.1:$hit_port$path" "$BENCH_DIR/get.lua" "$hit_pid"
+            run_round hit_app_ae "$hit_round" "http://127.0.0.1:$hit_port$path" "$BENCH_DIR/get-browser.lua" "$hit_pid"
+            run_round hit_nginx "$hit_round" "http://127.0.0.1:$cache_port$path" "$BENCH_DIR/get.lua" "${nginx_cpu_hit[@]}"
+            run_round hit_nginx_ae "$hit_round" "http://127.0.0.1:$cache_port$path" "$BENCH_DIR/get-browser.lua" "${nginx_cpu_hit[@]}"
+        done
+        expect_header "http://127.0.0.1:$cache_port$path" X-Cache HIT
+        expect_encoding "http://127.0.0.1:$hit_port$path" br
         run_wrk post_app "http://127.0.0.1:$hit_port/api/generate" "$BENCH_DIR/generate.lua"
         stop "$sampler"
         load_peak_kib=$(max_of "$WORK/rss-load.txt")
