@@ -93,6 +93,11 @@ want() { # section: true when BENCH_ONLY names it (or is unset)
     [[ ",${ONLY// /,}," == *",$1,"* ]]
 }
 
+process_tree() { # pid: it and its children (a server's master and workers)
+    echo "$1"
+    pgrep -P "$1"
+}
+
 cpu_ticks() { # pid...: their user + system CPU time so far, in clock ticks
     local pid total=0 ticks
     for pid in "$@"; do
@@ -233,6 +238,10 @@ main() {
     local nginx_pid=$!
     PIDS+=("$nginx_pid")
     tools wait "http://127.0.0.1:$pass_port/health" 10 || die "nginx did not start: $(cat "$WORK/nginx/error.log")"
+    # nginx's CPU, for the rows measured in rounds: its master and workers (no other load on
+    # that nginx while a row runs).
+    local nginx_cpu
+    mapfile -t nginx_cpu < <(process_tree "$nginx_pid")
 
     # 5. Start to ready, first, while nothing else is busy.
     if want startup; then
@@ -265,14 +274,12 @@ main() {
         # nginx's, in interleaved rounds (medians, CPU per request as in section 6), so the
         # ratios compare runs the machine's load moved alike. The sampler goes on through the
         # nginx runs (the app is idle then), which does not change the app's peak.
-        local nginx_cpu_hit
-        mapfile -t nginx_cpu_hit < <(echo "$nginx_pid"; pgrep -P "$nginx_pid")
         local hit_round
         for ((hit_round = 1; hit_round <= ROUNDS; hit_round++)); do
             run_round hit_app "$hit_round" "http://127.0.0.1:$hit_port$path" "$BENCH_DIR/get.lua" "$hit_pid"
             run_round hit_app_ae "$hit_round" "http://127.0.0.1:$hit_port$path" "$BENCH_DIR/get-browser.lua" "$hit_pid"
-            run_round hit_nginx "$hit_round" "http://127.0.0.1:$cache_port$path" "$BENCH_DIR/get.lua" "${nginx_cpu_hit[@]}"
-            run_round hit_nginx_ae "$hit_round" "http://127.0.0.1:$cache_port$path" "$BENCH_DIR/get-browser.lua" "${nginx_cpu_hit[@]}"
+            run_round hit_nginx "$hit_round" "http://127.0.0.1:$cache_port$path" "$BENCH_DIR/get.lua" "${nginx_cpu[@]}"
+            run_round hit_nginx_ae "$hit_round" "http://127.0.0.1:$cache_port$path" "$BENCH_DIR/get-browser.lua" "${nginx_cpu[@]}"
         done
         expect_header "http://127.0.0.1:$cache_port$path" X-Cache HIT
         expect_encoding "http://127.0.0.1:$hit_port$path" br
@@ -414,11 +421,10 @@ main() {
             curl -fsS -o /dev/null "http://127.0.0.1:$base_hit_port$path"
             expect_header "http://127.0.0.1:$base_hit_port$path" x-cache HIT
         fi
-        # The contenders' CPU: the app's process; nginx's master and workers (no other load on
-        # that nginx meanwhile); the fixed upstream's nginx for the direct row.
-        local nginx_cpu fixed_cpu
-        mapfile -t nginx_cpu < <(echo "$nginx_pid"; pgrep -P "$nginx_pid")
-        mapfile -t fixed_cpu < <(echo "$fixed_nginx_pid"; pgrep -P "$fixed_nginx_pid")
+        # The contenders' CPU: the app's process; nginx's (`nginx_cpu`); the fixed upstream's
+        # nginx for the direct row.
+        local fixed_cpu
+        mapfile -t fixed_cpu < <(process_tree "$fixed_nginx_pid")
         local round
         for ((round = 1; round <= ROUNDS; round++)); do
             run_round fixed_direct "$round" "http://127.0.0.1:$fixed_port$path" "$BENCH_DIR/get.lua" "${fixed_cpu[@]}"
