@@ -99,10 +99,12 @@ process_tree() { # pid: it and its children (a server's master and workers)
 }
 
 cpu_ticks() { # pid...: their user + system CPU time so far, in clock ticks
+    # A process that has ended counts for nothing: nginx's cache loader, one of its children,
+    # exits about a minute after nginx starts (it spends a tick or so, reading the cache).
     local pid total=0 ticks
     for pid in "$@"; do
-        ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-        total=$((total + ticks))
+        ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || ticks=0
+        total=$((total + ${ticks:-0}))
     done
     echo "$total"
 }
