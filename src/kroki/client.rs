@@ -99,7 +99,7 @@ impl KrokiClient {
     ) -> Result<Rendered, KrokiError> {
         let (path, json_body) = match self.same_get(request) {
             Some(target) => (target, None),
-            None => (render_path(request), Some(render_body(request)?)),
+            None => (render_path(request, 0), Some(render_body(request)?)),
         };
         let started = Instant::now();
         let answer = self
@@ -142,13 +142,10 @@ impl KrokiClient {
     /// within Kroki's default limit; else `None`, and it is sent as the JSON POST.
     fn same_get(&self, request: &RenderRequest) -> Option<String> {
         let encoded = request.encoded.as_ref()?.as_str();
-        let (kind, format) = (request.kind.name, request.format.name());
         // One allocation, sized for the path (the query, when there are options, grows it).
-        let mut target = String::with_capacity(kind.len() + format.len() + encoded.len() + 3);
-        for segment in [kind, format, encoded] {
-            target.push('/');
-            target.push_str(segment);
-        }
+        let mut target = render_path(request, encoded.len() + 1);
+        target.push('/');
+        target.push_str(encoded);
         if !request.options.is_empty() {
             let mut query = url::form_urlencoded::Serializer::new(String::new());
             for (key, value) in request.options.iter() {
@@ -241,10 +238,10 @@ impl KrokiClient {
     }
 }
 
-/// `/{type}/{format}`, below `KROKI_URL`'s path.
-fn render_path(request: &RenderRequest) -> String {
+/// `/{type}/{format}`, below `KROKI_URL`'s path, with room for `more` bytes after it.
+fn render_path(request: &RenderRequest, more: usize) -> String {
     let (kind, format) = (request.kind.name, request.format.name());
-    let mut path = String::with_capacity(kind.len() + format.len() + 2);
+    let mut path = String::with_capacity(kind.len() + format.len() + 2 + more);
     for segment in [kind, format] {
         path.push('/');
         path.push_str(segment);
@@ -329,7 +326,7 @@ mod tests {
     #[test]
     fn renders_go_to_the_canonical_type_and_format() {
         assert_eq!(
-            render_path(&request(DiagramOptions::new())),
+            render_path(&request(DiagramOptions::new()), 0),
             "/graphviz/svg"
         );
     }
