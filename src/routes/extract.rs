@@ -145,11 +145,7 @@ impl fmt::Display for JsonBodyError {
 /// refuses, or any error) is read again through a `Value`, which gives the answer above and
 /// the error's message; so both ways give the same result.
 pub fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, JsonBodyError> {
-    let is_object = body
-        .iter()
-        .find(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
-        == Some(&b'{');
-    if is_object {
+    if body.trim_ascii_start().first() == Some(&b'{') {
         if let Ok(read) = serde_json::from_slice(body) {
             return Ok(read);
         }
